@@ -1,0 +1,397 @@
+//! A Substrate runtime executor on wasmtime.
+//!
+//! [`Executor::call`] runs an export of a runtime (`Core_version`, `Core_execute_block`, ...)
+//! with SCALE input and output, against the state behind an [`Externalities`]. Compiled
+//! runtimes are cached by code hash ([`cache`]) and, with an artifact directory, kept on disk
+//! precompiled ([`artifact`]); every call gets an instance in the configured
+//! [`InstantiationStrategy`] ([`instance`]), with the Substrate host API ([`host`]) linked in.
+//! Every strategy gives byte-identical results.
+
+pub mod allocator;
+mod artifact;
+pub mod blob;
+mod cache;
+mod config;
+mod deadline;
+mod engine;
+mod error;
+pub mod externalities;
+mod host;
+mod instance;
+mod runtime;
+mod strategy;
+mod version;
+
+use std::{
+    borrow::Cow,
+    num::NonZeroUsize,
+    sync::{Arc, OnceLock, Weak},
+    time::Duration,
+};
+
+use parking_lot::{Condvar, Mutex};
+use wasmtime::Linker;
+
+use crate::{
+    artifact::ArtifactStore,
+    cache::{CacheKey, RuntimeCache},
+    deadline::EpochTicker,
+    engine::RuntimeEngine,
+    externalities::InMemoryExternalities,
+    instance::{call::Call, fresh, HostState, VersionReader},
+    runtime::{Compiler, Runtime},
+};
+pub use crate::{
+    cache::CacheStats,
+    config::{
+        ExecutorConfig, HeapAllocStrategy, MAX_INSTANCES_LIMIT, MAX_WASM_PAGES, WASM_PAGE_SIZE,
+    },
+    engine::{MAX_WASM_STACK, WASMTIME_VERSION},
+    error::{Error, Result},
+    externalities::{Externalities, StateVersion},
+    strategy::{InstantiationStrategy, UnknownStrategy},
+    version::{RuntimeVersion, CORE_API_ID},
+};
+
+/// The runtime code to call: its hash, its heap pages and a way to get its bytes, which are
+/// only fetched when the compiled runtime is not cached.
+pub struct RuntimeCode<'a> {
+    /// blake2-256 of the code as stored under `:code` (possibly compressed).
+    pub hash: [u8; 32],
+    /// The `:heappages` value, if the state has one.
+    pub heap_pages: Option<u64>,
+    source: CodeSource<'a>,
+}
+
+enum CodeSource<'a> {
+    Bytes(&'a [u8]),
+    Fetch(&'a (dyn Fn() -> Option<Cow<'a, [u8]>> + Sync)),
+}
+
+impl<'a> RuntimeCode<'a> {
+    /// Code given as bytes (hashed here).
+    pub fn from_bytes(code: &'a [u8]) -> Self {
+        Self {
+            hash: sp_crypto_hashing::blake2_256(code),
+            heap_pages: None,
+            source: CodeSource::Bytes(code),
+        }
+    }
+
+    /// Code known by hash, fetched with `fetch` only if it is not cached.
+    pub fn lazy(hash: [u8; 32], fetch: &'a (dyn Fn() -> Option<Cow<'a, [u8]>> + Sync)) -> Self {
+        Self {
+            hash,
+            heap_pages: None,
+            source: CodeSource::Fetch(fetch),
+        }
+    }
+
+    /// Sets the `:heappages` value.
+    pub fn with_heap_pages(mut self, heap_pages: Option<u64>) -> Self {
+        self.heap_pages = heap_pages;
+        self
+    }
+
+    fn fetch(&self) -> Result<Cow<'a, [u8]>> {
+        match &self.source {
+            CodeSource::Bytes(bytes) => Ok(Cow::Borrowed(bytes)),
+            CodeSource::Fetch(fetch) => fetch()
+                .ok_or_else(|| Error::InvalidBlob("the runtime code could not be fetched".into())),
+        }
+    }
+}
+
+/// Runs runtime calls. Cheap to share: `Executor` is `Send + Sync` and calls run in parallel,
+/// at most `max_instances` at a time.
+pub struct Executor {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: ExecutorConfig,
+    engine: RuntimeEngine,
+    linker: Linker<HostState>,
+    cache: RuntimeCache<Runtime>,
+    artifacts: Option<ArtifactStore>,
+    permits: Semaphore,
+    ticker: OnceLock<EpochTicker>,
+    /// Compiles blobs whose version is asked for by a runtime (`ext_misc_runtime_version`)
+    /// outside the cache and the instance pool, so such calls never wait on themselves.
+    version_engine: OnceLock<Result<(RuntimeEngine, Linker<HostState>)>>,
+    this: Weak<Inner>,
+}
+
+impl Executor {
+    /// Builds an executor; fails on an invalid configuration or an unusable artifact directory.
+    pub fn new(config: ExecutorConfig) -> Result<Self> {
+        config.validate()?;
+        if config.strategy == InstantiationStrategy::LegacyInstanceReuse {
+            instance::legacy::warn_deprecated();
+        }
+        let (engine, linker) = engine_and_linker(&config)?;
+        let artifacts = config
+            .artifact_dir
+            .as_deref()
+            .map(ArtifactStore::open)
+            .transpose()?;
+        let cache_size = NonZeroUsize::new(config.runtime_cache_size).expect("validated");
+        tracing::debug!(target: "executor", strategy = %engine.strategy, "executor ready");
+        let inner = Arc::new_cyclic(|this| Inner {
+            permits: Semaphore::new(config.max_instances),
+            config,
+            engine,
+            linker,
+            cache: RuntimeCache::new(cache_size),
+            artifacts,
+            ticker: OnceLock::new(),
+            version_engine: OnceLock::new(),
+            this: this.clone(),
+        });
+        Ok(Self { inner })
+    }
+
+    /// The configuration this executor was built with.
+    pub fn config(&self) -> &ExecutorConfig {
+        &self.inner.config
+    }
+
+    /// The strategy in effect (copy-on-write falls back where it cannot work).
+    pub fn strategy(&self) -> InstantiationStrategy {
+        self.inner.engine.strategy
+    }
+
+    /// Calls `method` with SCALE-encoded `input`; returns the runtime's SCALE output.
+    pub fn call(
+        &self,
+        code: &RuntimeCode<'_>,
+        method: &str,
+        input: &[u8],
+        ext: &mut dyn Externalities,
+    ) -> Result<Vec<u8>> {
+        self.inner.call(
+            code,
+            Call {
+                method,
+                input,
+                deadline: None,
+            },
+            ext,
+        )
+    }
+
+    /// Like [`call`](Self::call), but stops the call with [`Error::Timeout`] once `deadline` has
+    /// passed (for off-chain and RPC calls; block execution has no deadline).
+    pub fn call_with_deadline(
+        &self,
+        code: &RuntimeCode<'_>,
+        method: &str,
+        input: &[u8],
+        ext: &mut dyn Externalities,
+        deadline: Duration,
+    ) -> Result<Vec<u8>> {
+        self.inner.call(
+            code,
+            Call {
+                method,
+                input,
+                deadline: Some(deadline),
+            },
+            ext,
+        )
+    }
+
+    /// The runtime's version: from its custom sections, or else by calling `Core_version`.
+    pub fn runtime_version(&self, code: &RuntimeCode<'_>) -> Result<RuntimeVersion> {
+        let runtime = self.inner.runtime(code)?;
+        self.inner.version_of(&runtime, code)
+    }
+
+    /// Compiles `code` (or loads its artifact) into the cache ahead of its first call.
+    pub fn precompile(&self, code: &RuntimeCode<'_>) -> Result<()> {
+        self.inner.runtime(code).map(drop)
+    }
+
+    /// `module:name` of the runtime's imports that no host function serves.
+    pub fn missing_host_functions(&self, code: &RuntimeCode<'_>) -> Result<Vec<String>> {
+        Ok(self.inner.runtime(code)?.missing_imports.clone())
+    }
+
+    /// What the runtime cache has done so far.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.inner.cache.stats()
+    }
+}
+
+fn engine_and_linker(config: &ExecutorConfig) -> Result<(RuntimeEngine, Linker<HostState>)> {
+    let engine = RuntimeEngine::new(config)?;
+    let mut linker = Linker::new(&engine.engine);
+    host::register(&mut linker)
+        .map_err(|e| Error::Config(format!("cannot register host functions: {e:#}")))?;
+    Ok((engine, linker))
+}
+
+impl Inner {
+    fn call(
+        &self,
+        code: &RuntimeCode<'_>,
+        call: Call<'_>,
+        ext: &mut dyn Externalities,
+    ) -> Result<Vec<u8>> {
+        let runtime = self.runtime(code)?;
+        let heap = HeapAllocStrategy::from_heap_pages(code.heap_pages, self.config.default_heap);
+        if call.deadline.is_some() {
+            self.ticker
+                .get_or_init(|| EpochTicker::start(self.engine.engine.clone()));
+        }
+        let _permit = self.permits.acquire();
+        let _span = tracing::debug_span!(target: "executor", "runtime_call", method = call.method)
+            .entered();
+        match &runtime.legacy {
+            Some(pool) => pool.call(&runtime, heap, call, ext),
+            None => fresh::call(&runtime, heap, call, ext),
+        }
+    }
+
+    fn runtime(&self, code: &RuntimeCode<'_>) -> Result<Arc<Runtime>> {
+        let key = CacheKey {
+            code_hash: code.hash,
+            fingerprint: self.engine.fingerprint,
+        };
+        self.cache.get_or_prepare(key, || {
+            let bytes = code.fetch()?;
+            self.compiler(&self.engine, &self.linker)
+                .prepare(&code.hash, &bytes)
+        })
+    }
+
+    fn compiler<'a>(
+        &'a self,
+        engine: &'a RuntimeEngine,
+        linker: &'a Linker<HostState>,
+    ) -> Compiler<'a> {
+        let artifacts = if std::ptr::eq(engine, &self.engine) {
+            self.artifacts.as_ref()
+        } else {
+            None
+        };
+        Compiler {
+            engine,
+            linker,
+            artifacts,
+            version_reader: Some(self.version_reader()),
+        }
+    }
+
+    fn version_reader(&self) -> VersionReader {
+        let this = self.this.clone();
+        Arc::new(move |code: &[u8]| {
+            let inner = this
+                .upgrade()
+                .ok_or_else(|| Error::Version("the executor is gone".into()))?;
+            inner.blob_version(code)
+        })
+    }
+
+    /// The version of `runtime`, calling `Core_version` if its blob has no version sections.
+    fn version_of(&self, runtime: &Runtime, code: &RuntimeCode<'_>) -> Result<RuntimeVersion> {
+        if let Some(version) = runtime.version.get() {
+            return Ok(version.clone());
+        }
+        let output = self.call(
+            code,
+            Call {
+                method: "Core_version",
+                input: &[],
+                deadline: None,
+            },
+            &mut InMemoryExternalities::new(),
+        )?;
+        let version = decode_version(&output)?;
+        Ok(runtime.version.get_or_init(|| version).clone())
+    }
+
+    /// The version of a blob handed over by a runtime: from its sections, or by instantiating
+    /// it uncached on a private on-demand engine.
+    fn blob_version(&self, code: &[u8]) -> Result<RuntimeVersion> {
+        let blob = blob::RuntimeBlob::new(code)?;
+        if let Some(version) = RuntimeVersion::from_custom_sections(&blob)? {
+            return Ok(version);
+        }
+        let (engine, linker) = self
+            .version_engine
+            .get_or_init(|| {
+                engine_and_linker(&ExecutorConfig {
+                    strategy: InstantiationStrategy::RecreateInstance,
+                    artifact_dir: None,
+                    ..self.config.clone()
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)?;
+        let (runtime, _) = self
+            .compiler(engine, linker)
+            .prepare(&sp_crypto_hashing::blake2_256(code), code)?;
+        let call = Call {
+            method: "Core_version",
+            input: &[],
+            deadline: None,
+        };
+        let output = fresh::call(
+            &runtime,
+            self.config.default_heap,
+            call,
+            &mut InMemoryExternalities::new(),
+        )?;
+        decode_version(&output)
+    }
+}
+
+fn decode_version(output: &[u8]) -> Result<RuntimeVersion> {
+    codec::Decode::decode(&mut &output[..])
+        .map_err(|e| Error::Version(format!("`Core_version` returned undecodable output: {e}")))
+}
+
+/// Bounds how many calls run at once.
+struct Semaphore {
+    available: Mutex<usize>,
+    released: Condvar,
+}
+
+struct Permit<'a>(&'a Semaphore);
+
+impl Semaphore {
+    fn new(permits: usize) -> Self {
+        Self {
+            available: Mutex::new(permits),
+            released: Condvar::new(),
+        }
+    }
+
+    fn acquire(&self) -> Permit<'_> {
+        let mut available = self.available.lock();
+        while *available == 0 {
+            self.released.wait(&mut available);
+        }
+        *available -= 1;
+        Permit(self)
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        *self.0.available.lock() += 1;
+        self.0.released.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn executor_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Executor>();
+    }
+}
