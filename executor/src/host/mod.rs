@@ -5,6 +5,7 @@
 //! fails with "call to a missing host function env:NAME" only when called.
 
 mod allocator;
+mod child_storage;
 mod hashing;
 mod logging;
 mod misc;
@@ -54,6 +55,7 @@ pub(crate) fn failed(function: &'static str, reason: impl Into<String>) -> wasmt
 pub(crate) fn register(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     allocator::register(linker)?;
     storage::register(linker)?;
+    child_storage::register(linker)?;
     hashing::register(linker)?;
     trie::register(linker)?;
     logging::register(linker)?;

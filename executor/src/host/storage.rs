@@ -26,6 +26,24 @@ impl From<MultiRemovalResults> for KillStorageResult {
     }
 }
 
+/// The `read` functions: copies as much of `value` after `offset` as fits into `value_out`
+/// and returns (SCALE `Option<u32>`) how many bytes there were after `offset`.
+pub(super) fn read_into(
+    host: &mut HostContext<'_, '_>,
+    value: Option<Vec<u8>>,
+    value_out: i64,
+    offset: i32,
+) -> HostResult<i64> {
+    let Some(value) = value else {
+        return host.return_encoded(&None::<u32>);
+    };
+    let (out_ptr, out_len) = super::unpack(value_out);
+    let rest = &value[(offset as u32 as usize).min(value.len())..];
+    let written = rest.len().min(out_len as usize);
+    host.write(out_ptr, &rest[..written])?;
+    host.return_encoded(&Some(rest.len() as u32))
+}
+
 pub(super) fn register(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     linker.func_wrap(
         HOST_MODULE,
@@ -47,15 +65,8 @@ pub(super) fn register(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
          -> HostResult<i64> {
             let mut host = HostContext::new(&mut caller, "ext_storage_read_version_1");
             let key = host.read_span(key)?;
-            let Some(value) = host.ext().storage(&key) else {
-                return host.return_encoded(&None::<u32>);
-            };
-            // Copy as much of the value after `offset` as fits; report how much there was.
-            let (out_ptr, out_len) = super::unpack(value_out);
-            let rest = &value[(offset as u32 as usize).min(value.len())..];
-            let written = rest.len().min(out_len as usize);
-            host.write(out_ptr, &rest[..written])?;
-            host.return_encoded(&Some(rest.len() as u32))
+            let value = host.ext().storage(&key);
+            read_into(&mut host, value, value_out, offset)
         },
     )?;
     linker.func_wrap(
