@@ -18,6 +18,7 @@ mod error;
 pub mod externalities;
 mod host;
 mod instance;
+pub mod keystore;
 mod runtime;
 mod strategy;
 mod version;

@@ -6,6 +6,7 @@
 
 mod allocator;
 mod child_storage;
+mod crypto;
 mod hashing;
 mod logging;
 mod misc;
@@ -57,6 +58,7 @@ pub(crate) fn register(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     storage::register(linker)?;
     child_storage::register(linker)?;
     hashing::register(linker)?;
+    crypto::register(linker)?;
     trie::register(linker)?;
     logging::register(linker)?;
     misc::register(linker)?;

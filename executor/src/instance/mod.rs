@@ -13,7 +13,8 @@ use std::sync::Arc;
 use wasmtime::StoreLimits;
 
 use crate::{
-    allocator::FreeingBumpHeapAllocator, externalities::Externalities, Error, RuntimeVersion,
+    allocator::FreeingBumpHeapAllocator, externalities::Externalities, keystore::Keystore, Error,
+    RuntimeVersion,
 };
 
 /// Reads the version of a runtime blob (for `ext_misc_runtime_version`).
@@ -26,6 +27,8 @@ pub(crate) struct HostState {
     max_pages: u32,
     call: Option<CallState>,
     version_reader: Option<VersionReader>,
+    /// The keystore of the next call (set before `begin_call`, cleared by `end_call`).
+    keystore: Option<Arc<Keystore>>,
 }
 
 /// What host functions need during one call.
@@ -36,6 +39,8 @@ struct CallState {
     /// Storage transactions the runtime opened and has not closed.
     open_transactions: u32,
     last_error_log: Option<String>,
+    /// Set by `ext_crypto_start_batch_verify`: whether every batch-verified signature passed.
+    batch_verification: Option<bool>,
 }
 
 /// The call's externalities with their lifetime erased.
@@ -60,6 +65,7 @@ impl HostState {
             max_pages,
             call: None,
             version_reader,
+            keystore: None,
         }
     }
 
@@ -88,12 +94,14 @@ impl HostState {
             allocator: Some(FreeingBumpHeapAllocator::new(heap_base)),
             open_transactions: 0,
             last_error_log: None,
+            batch_verification: None,
         });
     }
 
     /// Ends the call: transactions the runtime left open are rolled back (as Substrate does)
     /// and the externalities are released.
     pub fn end_call(&mut self) -> Option<CallOutcome> {
+        self.keystore = None;
         let call = self.call.take()?;
         if call.open_transactions > 0 {
             tracing::warn!(
@@ -169,5 +177,22 @@ impl HostState {
 
     pub fn version_reader(&self) -> Option<VersionReader> {
         self.version_reader.clone()
+    }
+
+    /// Sets the keystore the `ext_crypto_*` keystore functions use in the next call; call it
+    /// before `begin_call`. `end_call` clears it, so a reused store never keeps one.
+    #[allow(dead_code)] // Wired into `Executor` separately.
+    pub fn set_keystore(&mut self, keystore: Option<Arc<Keystore>>) {
+        self.keystore = keystore;
+    }
+
+    /// The keystore of the call in progress, if it was given one.
+    pub fn keystore(&self) -> Option<Arc<Keystore>> {
+        self.keystore.clone()
+    }
+
+    /// The batch-verification flag of the call in progress (`None` when none was started).
+    pub fn batch_verification(&mut self) -> &mut Option<bool> {
+        &mut self.call().batch_verification
     }
 }
