@@ -50,6 +50,7 @@ pub use crate::{
     engine::{MAX_WASM_STACK, WASMTIME_VERSION},
     error::{Error, Result},
     externalities::{Externalities, StateVersion},
+    instance::call::CallOptions,
     strategy::{InstantiationStrategy, UnknownStrategy},
     version::{RuntimeVersion, CORE_API_ID},
 };
@@ -170,15 +171,7 @@ impl Executor {
         input: &[u8],
         ext: &mut dyn Externalities,
     ) -> Result<Vec<u8>> {
-        self.inner.call(
-            code,
-            Call {
-                method,
-                input,
-                deadline: None,
-            },
-            ext,
-        )
+        self.call_with_options(code, method, input, ext, &CallOptions::default())
     }
 
     /// Like [`call`](Self::call), but stops the call with [`Error::Timeout`] once `deadline` has
@@ -191,12 +184,28 @@ impl Executor {
         ext: &mut dyn Externalities,
         deadline: Duration,
     ) -> Result<Vec<u8>> {
+        let options = CallOptions {
+            deadline: Some(deadline),
+            ..Default::default()
+        };
+        self.call_with_options(code, method, input, ext, &options)
+    }
+
+    /// Like [`call`](Self::call), with a deadline and/or a keystore.
+    pub fn call_with_options(
+        &self,
+        code: &RuntimeCode<'_>,
+        method: &str,
+        input: &[u8],
+        ext: &mut dyn Externalities,
+        options: &CallOptions,
+    ) -> Result<Vec<u8>> {
         self.inner.call(
             code,
             Call {
                 method,
                 input,
-                deadline: Some(deadline),
+                options,
             },
             ext,
         )
@@ -241,7 +250,7 @@ impl Inner {
     ) -> Result<Vec<u8>> {
         let runtime = self.runtime(code)?;
         let heap = HeapAllocStrategy::from_heap_pages(code.heap_pages, self.config.default_heap);
-        if call.deadline.is_some() {
+        if call.options.deadline.is_some() {
             self.ticker
                 .get_or_init(|| EpochTicker::start(self.engine.engine.clone()));
         }
@@ -304,7 +313,7 @@ impl Inner {
             Call {
                 method: "Core_version",
                 input: &[],
-                deadline: None,
+                options: &CallOptions::default(),
             },
             &mut InMemoryExternalities::new(),
         )?;
@@ -336,7 +345,7 @@ impl Inner {
         let call = Call {
             method: "Core_version",
             input: &[],
-            deadline: None,
+            options: &CallOptions::default(),
         };
         let output = fresh::call(
             &runtime,

@@ -895,11 +895,14 @@ mod tests {
             );
             let instance = linker.instantiate(&mut store, &module).unwrap();
             let (memory, heap_base) = call::memory_and_heap_base(&mut store, &instance).unwrap();
-            store.data_mut().set_keystore(keystore);
+            let options = crate::CallOptions {
+                keystore,
+                ..Default::default()
+            };
             let call = Call {
                 method,
                 input,
-                deadline: None,
+                options: &options,
             };
             let result = call::run(
                 &mut store,

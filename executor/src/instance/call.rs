@@ -1,12 +1,13 @@
 //! The call path every strategy shares: input in, export called, output out, errors named.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use wasmtime::{Instance, Memory, Store, Trap};
 
 use super::HostState;
 use crate::{
-    deadline, engine::MAX_WASM_STACK, externalities::Externalities, host::HostError, Error,
+    deadline, engine::MAX_WASM_STACK, externalities::Externalities, host::HostError,
+    keystore::Keystore, Error,
 };
 
 /// One call of a runtime export.
@@ -14,7 +15,18 @@ use crate::{
 pub(crate) struct Call<'a> {
     pub method: &'a str,
     pub input: &'a [u8],
+    pub options: &'a CallOptions,
+}
+
+/// How a call is run, beyond its code, method, input and state.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    /// Stop the call with [`Error::Timeout`] once this much time has passed. For off-chain and
+    /// RPC calls; block execution has no deadline.
     pub deadline: Option<Duration>,
+    /// Keys the runtime may list, generate and sign with (`ext_crypto_*_public_keys`,
+    /// `_generate`, `_sign`); without one those functions fail the call, as in Substrate.
+    pub keystore: Option<Arc<Keystore>>,
 }
 
 /// Name of the global marking the start of the runtime's heap.
@@ -56,11 +68,19 @@ pub(crate) fn run(
                 name: call.method.to_owned(),
                 found: func.ty(&*store).to_string(),
             })?;
-    store.set_epoch_deadline(call.deadline.map_or(deadline::NO_DEADLINE, deadline::ticks));
+    store.set_epoch_deadline(
+        call.options
+            .deadline
+            .map_or(deadline::NO_DEADLINE, deadline::ticks),
+    );
 
     // SAFETY: `ext` is borrowed for this whole function and `end_call` runs before it returns
     // (the guard also runs it on unwinding).
-    unsafe { store.data_mut().begin_call(ext, memory, heap_base) };
+    unsafe {
+        store
+            .data_mut()
+            .begin_call(ext, memory, heap_base, call.options.keystore.clone())
+    };
     let active = EndCallOnDrop(store);
     let store = &mut *active.0;
 
@@ -72,7 +92,7 @@ pub(crate) fn run(
         Err(e) => Err(classify(
             e,
             outcome.and_then(|o| o.last_error_log),
-            call.deadline,
+            call.options.deadline,
         )),
     }
 }

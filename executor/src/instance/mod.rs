@@ -27,8 +27,6 @@ pub(crate) struct HostState {
     max_pages: u32,
     call: Option<CallState>,
     version_reader: Option<VersionReader>,
-    /// The keystore of the next call (set before `begin_call`, cleared by `end_call`).
-    keystore: Option<Arc<Keystore>>,
 }
 
 /// What host functions need during one call.
@@ -41,6 +39,8 @@ struct CallState {
     last_error_log: Option<String>,
     /// Set by `ext_crypto_start_batch_verify`: whether every batch-verified signature passed.
     batch_verification: Option<bool>,
+    /// What the keystore functions use; none outside calls given one.
+    keystore: Option<Arc<Keystore>>,
 }
 
 /// The call's externalities with their lifetime erased.
@@ -65,7 +65,6 @@ impl HostState {
             max_pages,
             call: None,
             version_reader,
-            keystore: None,
         }
     }
 
@@ -84,6 +83,7 @@ impl HostState {
         ext: &mut dyn Externalities,
         memory: wasmtime::Memory,
         heap_base: u32,
+        keystore: Option<Arc<Keystore>>,
     ) {
         let ptr: *mut (dyn Externalities + '_) = ext;
         // SAFETY: only the lifetime is erased; the caller keeps the borrow alive until end_call.
@@ -95,13 +95,13 @@ impl HostState {
             open_transactions: 0,
             last_error_log: None,
             batch_verification: None,
+            keystore,
         });
     }
 
     /// Ends the call: transactions the runtime left open are rolled back (as Substrate does)
     /// and the externalities are released.
     pub fn end_call(&mut self) -> Option<CallOutcome> {
-        self.keystore = None;
         let call = self.call.take()?;
         if call.open_transactions > 0 {
             tracing::warn!(
@@ -179,16 +179,9 @@ impl HostState {
         self.version_reader.clone()
     }
 
-    /// Sets the keystore the `ext_crypto_*` keystore functions use in the next call; call it
-    /// before `begin_call`. `end_call` clears it, so a reused store never keeps one.
-    #[allow(dead_code)] // Wired into `Executor` separately.
-    pub fn set_keystore(&mut self, keystore: Option<Arc<Keystore>>) {
-        self.keystore = keystore;
-    }
-
     /// The keystore of the call in progress, if it was given one.
     pub fn keystore(&self) -> Option<Arc<Keystore>> {
-        self.keystore.clone()
+        self.call.as_ref().and_then(|call| call.keystore.clone())
     }
 
     /// The batch-verification flag of the call in progress (`None` when none was started).
