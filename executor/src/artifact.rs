@@ -15,7 +15,7 @@ use std::{
 
 use wasmtime::{Engine, Module};
 
-use crate::Error;
+use crate::{cache::CacheKey, Error};
 
 const ARTIFACT_EXTENSION: &str = "cwasm";
 const SIDECAR_EXTENSION: &str = "cwasm.sum";
@@ -44,11 +44,13 @@ impl ArtifactStore {
         })
     }
 
-    /// The artifact file for `code_hash` compiled by an engine with `fingerprint`.
-    pub fn path(&self, code_hash: &[u8; 32], fingerprint: u64) -> PathBuf {
-        let hash: String = code_hash.iter().map(|b| format!("{b:02x}")).collect();
-        self.dir
-            .join(format!("{hash}-{fingerprint:016x}.{ARTIFACT_EXTENSION}"))
+    /// The artifact file of the runtime `key` names.
+    pub fn path(&self, key: &CacheKey) -> PathBuf {
+        let hash: String = key.code_hash.iter().map(|b| format!("{b:02x}")).collect();
+        self.dir.join(format!(
+            "{hash}-{:016x}-h{}.{ARTIFACT_EXTENSION}",
+            key.fingerprint, key.heap_pages
+        ))
     }
 
     /// Loads the artifact at `path` if it is present and intact; a damaged one is removed.
@@ -159,6 +161,14 @@ impl std::fmt::Display for Checksum {
 mod tests {
     use super::*;
 
+    fn key(byte: u8, fingerprint: u64) -> CacheKey {
+        CacheKey {
+            code_hash: [byte; 32],
+            fingerprint,
+            heap_pages: 0,
+        }
+    }
+
     fn engine_and_artifact() -> (Engine, Vec<u8>) {
         let engine = Engine::default();
         let wasm = wat::parse_str(r#"(module (memory 1) (func (export "f")))"#).unwrap();
@@ -178,7 +188,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = ArtifactStore::open(dir.path()).unwrap();
         let (engine, artifact) = engine_and_artifact();
-        let path = store.path(&[7; 32], 42);
+        let path = store.path(&key(7, 42));
         assert!(path
             .file_name()
             .unwrap()
@@ -195,7 +205,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = ArtifactStore::open(dir.path()).unwrap();
         let (engine, artifact) = engine_and_artifact();
-        let path = store.path(&[1; 32], 1);
+        let path = store.path(&key(1, 1));
 
         store.store(&path, &artifact).unwrap();
         fs::write(&path, &artifact[..artifact.len() / 2]).unwrap();
@@ -228,7 +238,7 @@ mod tests {
         let mut config = wasmtime::Config::new();
         config.epoch_interruption(true);
         let other = Engine::new(&config).unwrap();
-        let path = store.path(&[2; 32], 2);
+        let path = store.path(&key(2, 2));
         store.store(&path, &artifact).unwrap();
         assert!(
             matches!(store.load(&other, &path), Err(Rejected::Corrupt(m)) if m.contains("wasmtime"))

@@ -34,9 +34,9 @@ pub struct DataSegment {
 #[derive(Debug, Clone)]
 pub struct RuntimeBlob {
     wasm: Vec<u8>,
-    memory_import: Option<wasmparser::MemoryType>,
+    /// The module's memory as it declares it, imported (`env.memory`) or defined.
+    memory: Option<wasmparser::MemoryType>,
     exports_memory: bool,
-    defines_memory: bool,
     /// Indices (in the global index space) of the module's own mutable globals.
     mutable_globals: Vec<u32>,
 }
@@ -69,9 +69,8 @@ impl RuntimeBlob {
         }
         let mut blob = Self {
             wasm,
-            memory_import: None,
+            memory: None,
             exports_memory: false,
-            defines_memory: false,
             mutable_globals: Vec::new(),
         };
         blob.scan()
@@ -87,13 +86,17 @@ impl RuntimeBlob {
                     for import in reader.into_imports() {
                         let import = import?;
                         match import.ty {
-                            TypeRef::Memory(ty) => self.memory_import = Some(ty),
+                            TypeRef::Memory(ty) => self.memory = Some(ty),
                             TypeRef::Global(_) => imported_globals += 1,
                             _ => {}
                         }
                     }
                 }
-                Payload::MemorySection(reader) => self.defines_memory = reader.count() > 0,
+                Payload::MemorySection(reader) => {
+                    if let Some(ty) = reader.into_iter().next() {
+                        self.memory = Some(ty?);
+                    }
+                }
                 Payload::GlobalSection(reader) => {
                     for (i, global) in reader.into_iter().enumerate() {
                         if global?.ty.mutable {
@@ -164,16 +167,19 @@ impl RuntimeBlob {
         Ok(segments)
     }
 
-    /// The module rewritten for compilation: the `env.memory` import (if any) becomes a memory
-    /// the module defines and exports as [`MEMORY_EXPORT`] (copy-on-write images need a defined
-    /// memory), and with `export_mutable_globals` every mutable global is exported under
-    /// [`exported_global_name`] so it can be snapshotted and restored.
-    pub fn prepare(&self, export_mutable_globals: bool) -> Result<Vec<u8>, Error> {
-        if !self.defines_memory && self.memory_import.is_none() {
-            return Err(Error::InvalidBlob(
-                "the module neither defines nor imports a memory".into(),
-            ));
-        }
+    /// The module rewritten for compilation:
+    /// - its memory is defined and exported as [`MEMORY_EXPORT`] (an `env.memory` import
+    ///   becomes a definition: copy-on-write images need a defined memory);
+    /// - that memory starts `heap_pages` pages above its declared minimum and has no declared
+    ///   maximum (the store's limits enforce the heap strategy's maximum). Starting at the heap's
+    ///   size, as Substrate's executor does, spares every call growing (mprotect) and shrinking
+    ///   its memory;
+    /// - with `export_mutable_globals`, every mutable global is exported under
+    ///   [`exported_global_name`] so it can be snapshotted and restored.
+    pub fn prepare(&self, export_mutable_globals: bool, heap_pages: u32) -> Result<Vec<u8>, Error> {
+        let memory = self.memory.ok_or_else(|| {
+            Error::InvalidBlob("the module neither defines nor imports a memory".into())
+        })?;
         let mut extra_exports: Vec<(String, ExportKind, u32)> = Vec::new();
         if !self.exports_memory {
             extra_exports.push((MEMORY_EXPORT.into(), ExportKind::Memory, 0));
@@ -185,16 +191,18 @@ impl RuntimeBlob {
                     .map(|&i| (exported_global_name(i), ExportKind::Global, i)),
             );
         }
-        let new_memory = self.memory_import.map(|ty| MemoryType {
-            minimum: ty.initial,
-            maximum: ty.maximum,
-            memory64: false,
-            shared: false,
-            page_size_log2: None,
-        });
+        let minimum =
+            (memory.initial + u64::from(heap_pages)).min(u64::from(crate::MAX_WASM_PAGES));
         let mut rewriter = Rewriter {
             module: Module::new(),
-            pending_memory: new_memory,
+            memory: MemoryType {
+                minimum,
+                maximum: None,
+                memory64: false,
+                shared: false,
+                page_size_log2: None,
+            },
+            memory_emitted: false,
             pending_exports: Some(extra_exports),
         };
         rewriter
@@ -203,19 +211,11 @@ impl RuntimeBlob {
         Ok(rewriter.module.finish())
     }
 
-    /// Initial pages of the module's memory (imported or defined).
+    /// Pages of the module's memory as it declares them (imported or defined).
     pub fn initial_memory_pages(&self) -> Result<u32, Error> {
-        if let Some(ty) = self.memory_import {
-            return Ok(ty.initial as u32);
-        }
-        for payload in Parser::new(0).parse_all(&self.wasm) {
-            if let Payload::MemorySection(reader) = payload.map_err(malformed)? {
-                if let Some(ty) = reader.into_iter().next() {
-                    return Ok(ty.map_err(malformed)?.initial as u32);
-                }
-            }
-        }
-        Err(Error::InvalidBlob("the module has no memory".into()))
+        self.memory
+            .map(|memory| memory.initial as u32)
+            .ok_or_else(|| Error::InvalidBlob("the module has no memory".into()))
     }
 }
 
@@ -231,7 +231,9 @@ fn hex_prefix(bytes: &[u8]) -> String {
 /// inserting a memory section, so function bodies are carried over byte for byte.
 struct Rewriter {
     module: Module,
-    pending_memory: Option<MemoryType>,
+    /// The memory to define, in place of the import or the original definition.
+    memory: MemoryType,
+    memory_emitted: bool,
     pending_exports: Option<Vec<(String, ExportKind, u32)>>,
 }
 
@@ -266,6 +268,10 @@ impl Rewriter {
                     }
                     self.module.section(&imports);
                 }
+                Payload::MemorySection(_) => {
+                    self.flush_before(MEMORY_RANK);
+                    self.emit_memory();
+                }
                 Payload::ExportSection(reader) => {
                     self.flush_before(EXPORT_RANK);
                     let mut exports = ExportSection::new();
@@ -298,14 +304,19 @@ impl Rewriter {
         Ok(())
     }
 
+    fn emit_memory(&mut self) {
+        if !self.memory_emitted {
+            self.memory_emitted = true;
+            let mut section = MemorySection::new();
+            section.memory(self.memory);
+            self.module.section(&section);
+        }
+    }
+
     /// Emits the sections we add whose place comes before a section of `rank` (`u8::MAX`: the end).
     fn flush_before(&mut self, rank: u8) {
         if rank > MEMORY_RANK {
-            if let Some(memory) = self.pending_memory.take() {
-                let mut section = MemorySection::new();
-                section.memory(memory);
-                self.module.section(&section);
-            }
+            self.emit_memory();
         }
         if rank > EXPORT_RANK {
             if let Some(extra) = self.pending_exports.take() {
@@ -343,12 +354,12 @@ mod tests {
     fn import_becomes_exported_definition() {
         let blob = RuntimeBlob::new(&module(IMPORTED_MEMORY)).unwrap();
         assert_eq!(blob.initial_memory_pages().unwrap(), 17);
-        let prepared = blob.prepare(false).unwrap();
+        let prepared = blob.prepare(false, 0).unwrap();
         wasmparser::validate(&prepared).unwrap();
         let prepared = RuntimeBlob::new(&prepared).unwrap();
-        assert!(prepared.memory_import.is_none());
-        assert!(prepared.defines_memory && prepared.exports_memory);
-        assert_eq!(prepared.initial_memory_pages().unwrap(), 17);
+        let memory = prepared.memory.unwrap();
+        assert!(prepared.exports_memory);
+        assert_eq!((memory.initial, memory.maximum), (17, None));
         assert_eq!(
             prepared.custom_section("runtime_version"),
             Some(&b"abc"[..])
@@ -363,7 +374,7 @@ mod tests {
     fn legacy_exports_mutable_globals() {
         let blob = RuntimeBlob::new(&module(IMPORTED_MEMORY)).unwrap();
         assert_eq!(blob.mutable_globals, vec![0, 2]);
-        let prepared = blob.prepare(true).unwrap();
+        let prepared = blob.prepare(true, 0).unwrap();
         let names: Vec<String> = Parser::new(0)
             .parse_all(&prepared)
             .filter_map(|p| match p.unwrap() {
@@ -389,18 +400,22 @@ mod tests {
 
     #[test]
     fn defined_memory_is_kept() {
-        let wasm = module(r#"(module (memory (export "mem") 3) (func (export "f")))"#);
+        let wasm = module(r#"(module (memory (export "mem") 3 5) (func (export "f")))"#);
         let blob = RuntimeBlob::new(&wasm).unwrap();
-        let prepared = blob.prepare(false).unwrap();
-        wasmparser::validate(&prepared).unwrap();
-        assert_eq!(prepared, wasm, "nothing to rewrite");
+        assert_eq!(blob.initial_memory_pages().unwrap(), 3);
+        let prepared = RuntimeBlob::new(&blob.prepare(false, 10).unwrap()).unwrap();
+        wasmparser::validate(prepared.wasm()).unwrap();
+        let memory = prepared.memory.unwrap();
+        assert!(prepared.exports_memory);
+        // The heap is added to the minimum; the store's limits replace the declared maximum.
+        assert_eq!((memory.initial, memory.maximum), (13, None));
     }
 
     #[test]
     fn module_without_exports_gets_an_export_section() {
         let wasm =
             module(r#"(module (import "env" "memory" (memory 1)) (data (i32.const 0) "x"))"#);
-        let prepared = RuntimeBlob::new(&wasm).unwrap().prepare(false).unwrap();
+        let prepared = RuntimeBlob::new(&wasm).unwrap().prepare(false, 0).unwrap();
         wasmparser::validate(&prepared).unwrap();
         assert!(RuntimeBlob::new(&prepared).unwrap().exports_memory);
     }

@@ -22,6 +22,10 @@ pub(crate) struct CacheKey {
     pub code_hash: [u8; 32],
     /// The engine semantics it was compiled under.
     pub fingerprint: u64,
+    /// Heap pages built into its memory's minimum (see [`RuntimeBlob::prepare`]).
+    ///
+    /// [`RuntimeBlob::prepare`]: crate::blob::RuntimeBlob::prepare
+    pub heap_pages: u32,
 }
 
 /// How a runtime that was not cached got ready.
@@ -231,6 +235,7 @@ mod tests {
         CacheKey {
             code_hash: [n; 32],
             fingerprint: 0,
+            heap_pages: 0,
         }
     }
 

@@ -7,7 +7,8 @@ use std::{
 };
 
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, WasmFeatures,
+    Config, Enabled, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig,
+    WasmFeatures,
 };
 
 use crate::{config::WASM_PAGE_SIZE, Error, ExecutorConfig, InstantiationStrategy};
@@ -22,9 +23,11 @@ const MEMORY_RESERVATION: u64 = 4 * 1024 * 1024 * 1024;
 /// Largest function table we pool; real runtimes have a few thousand entries.
 const POOLED_TABLE_ELEMENTS: usize = 1 << 16;
 
-/// Linear memory that a pooled slot keeps resident (reset with `memset` instead of
-/// `madvise`), so that the pages a typical call dirties do not page-fault again next call.
-const POOLED_MEMORY_KEEP_RESIDENT: usize = 2 * 1024 * 1024;
+/// Dirty linear memory a pooled slot may reset in place (memset / copy from the image) instead
+/// of decommitting it, so the pages a call dirties do not page-fault again in the next call.
+/// Only used where the kernel can tell which pages are dirty (PAGEMAP_SCAN, Linux 6.7+):
+/// without it wasmtime would reset all of these bytes after every call, dirty or not.
+const POOLED_MEMORY_KEEP_RESIDENT: usize = 16 * 1024 * 1024;
 
 /// A wasmtime engine together with the strategy it was built for.
 #[derive(Clone)]
@@ -76,6 +79,12 @@ fn build_config(config: &ExecutorConfig, strategy: InstantiationStrategy) -> Con
     c.debug_info(false);
     if strategy.pooling() {
         let instances = config.max_instances as u32;
+        let pagemap = PoolingAllocationConfig::is_pagemap_scan_available();
+        let keep_resident = if pagemap {
+            POOLED_MEMORY_KEEP_RESIDENT
+        } else {
+            0
+        };
         let mut pool = PoolingAllocationConfig::new();
         pool.total_core_instances(instances)
             .total_memories(instances)
@@ -84,8 +93,13 @@ fn build_config(config: &ExecutorConfig, strategy: InstantiationStrategy) -> Con
             .max_tables_per_module(1)
             .table_elements(POOLED_TABLE_ELEMENTS)
             .max_memory_size(MEMORY_RESERVATION as usize)
-            .linear_memory_keep_resident(POOLED_MEMORY_KEEP_RESIDENT)
-            .table_keep_resident(POOLED_TABLE_ELEMENTS * std::mem::size_of::<usize>());
+            .pagemap_scan(if pagemap { Enabled::Yes } else { Enabled::No })
+            .linear_memory_keep_resident(keep_resident)
+            .table_keep_resident(if pagemap {
+                POOLED_TABLE_ELEMENTS * std::mem::size_of::<usize>()
+            } else {
+                0
+            });
         c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     } else {
         c.allocation_strategy(InstanceAllocationStrategy::OnDemand);

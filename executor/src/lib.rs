@@ -213,18 +213,22 @@ impl Executor {
 
     /// The runtime's version: from its custom sections, or else by calling `Core_version`.
     pub fn runtime_version(&self, code: &RuntimeCode<'_>) -> Result<RuntimeVersion> {
-        let runtime = self.inner.runtime(code)?;
+        let runtime = self.inner.runtime(code, self.inner.heap(code))?;
         self.inner.version_of(&runtime, code)
     }
 
     /// Compiles `code` (or loads its artifact) into the cache ahead of its first call.
     pub fn precompile(&self, code: &RuntimeCode<'_>) -> Result<()> {
-        self.inner.runtime(code).map(drop)
+        self.inner.runtime(code, self.inner.heap(code)).map(drop)
     }
 
     /// `module:name` of the runtime's imports that no host function serves.
     pub fn missing_host_functions(&self, code: &RuntimeCode<'_>) -> Result<Vec<String>> {
-        Ok(self.inner.runtime(code)?.missing_imports.clone())
+        Ok(self
+            .inner
+            .runtime(code, self.inner.heap(code))?
+            .missing_imports
+            .clone())
     }
 
     /// What the runtime cache has done so far.
@@ -248,8 +252,8 @@ impl Inner {
         call: Call<'_>,
         ext: &mut dyn Externalities,
     ) -> Result<Vec<u8>> {
-        let runtime = self.runtime(code)?;
-        let heap = HeapAllocStrategy::from_heap_pages(code.heap_pages, self.config.default_heap);
+        let heap = self.heap(code);
+        let runtime = self.runtime(code, heap)?;
         if call.options.deadline.is_some() {
             self.ticker
                 .get_or_init(|| EpochTicker::start(self.engine.engine.clone()));
@@ -263,16 +267,33 @@ impl Inner {
         }
     }
 
-    fn runtime(&self, code: &RuntimeCode<'_>) -> Result<Arc<Runtime>> {
+    /// The compiled runtime for `code` whose memory fits `heap`: compiled with the default heap
+    /// built in, and grown at instantiation for a larger one; a heap smaller than the default
+    /// needs its own compilation (memory cannot shrink).
+    fn runtime(&self, code: &RuntimeCode<'_>, heap: HeapAllocStrategy) -> Result<Arc<Runtime>> {
         let key = CacheKey {
             code_hash: code.hash,
             fingerprint: self.engine.fingerprint,
+            heap_pages: self.built_in_heap_pages(heap),
         };
         self.cache.get_or_prepare(key, || {
             let bytes = code.fetch()?;
             self.compiler(&self.engine, &self.linker)
-                .prepare(&code.hash, &bytes)
+                .prepare(&key, &bytes)
         })
+    }
+
+    /// Heap pages to build into a runtime's memory for calls with `heap`.
+    fn built_in_heap_pages(&self, heap: HeapAllocStrategy) -> u32 {
+        let static_pages = |heap| match heap {
+            HeapAllocStrategy::Static { extra_pages } => extra_pages,
+            HeapAllocStrategy::Dynamic { .. } => 0,
+        };
+        static_pages(heap).min(static_pages(self.config.default_heap))
+    }
+
+    fn heap(&self, code: &RuntimeCode<'_>) -> HeapAllocStrategy {
+        HeapAllocStrategy::from_heap_pages(code.heap_pages, self.config.default_heap)
     }
 
     fn compiler<'a>(
@@ -339,9 +360,12 @@ impl Inner {
             })
             .as_ref()
             .map_err(Clone::clone)?;
-        let (runtime, _) = self
-            .compiler(engine, linker)
-            .prepare(&sp_crypto_hashing::blake2_256(code), code)?;
+        let key = CacheKey {
+            code_hash: sp_crypto_hashing::blake2_256(code),
+            fingerprint: engine.fingerprint,
+            heap_pages: self.built_in_heap_pages(self.config.default_heap),
+        };
+        let (runtime, _) = self.compiler(engine, linker).prepare(&key, code)?;
         let call = Call {
             method: "Core_version",
             input: &[],

@@ -7,7 +7,7 @@ use wasmtime::{InstancePre, Linker, Memory, Module, Store, StoreLimitsBuilder};
 use crate::{
     artifact::{ArtifactStore, Rejected},
     blob::RuntimeBlob,
-    cache::{hex, Origin},
+    cache::{hex, CacheKey, Origin},
     config::WASM_PAGE_SIZE,
     engine::RuntimeEngine,
     host,
@@ -40,27 +40,23 @@ pub(crate) struct Compiler<'a> {
 impl Compiler<'_> {
     /// Prepares `code` (as stored on chain, hashing to `code_hash`): loads its artifact if one
     /// is intact, else compiles it (and writes the artifact).
-    pub fn prepare(&self, code_hash: &[u8; 32], code: &[u8]) -> Result<(Runtime, Origin), Error> {
+    pub fn prepare(&self, key: &CacheKey, code: &[u8]) -> Result<(Runtime, Origin), Error> {
         let blob = RuntimeBlob::new(code)?;
-        let legacy = self.engine.strategy == InstantiationStrategy::LegacyInstanceReuse;
         let (module, origin) = match self.artifacts {
-            Some(artifacts) => self.load_or_compile(artifacts, code_hash, &blob, legacy)?,
-            None => (
-                self.compile_in_memory(code_hash, &blob, legacy)?,
-                Origin::Compiled,
-            ),
+            Some(artifacts) => self.load_or_compile(artifacts, key, &blob)?,
+            None => (self.compile_in_memory(key, &blob)?, Origin::Compiled),
         };
+        let legacy = self.legacy();
         Ok((self.finish(&blob, module, legacy)?, origin))
     }
 
     fn load_or_compile(
         &self,
         artifacts: &ArtifactStore,
-        code_hash: &[u8; 32],
+        key: &CacheKey,
         blob: &RuntimeBlob,
-        legacy: bool,
     ) -> Result<(Module, Origin), Error> {
-        let path = artifacts.path(code_hash, self.engine.fingerprint);
+        let path = artifacts.path(key);
         match artifacts.load(&self.engine.engine, &path) {
             Ok(module) => {
                 tracing::debug!(target: "executor", path = %path.display(), "loaded runtime artifact");
@@ -71,9 +67,8 @@ impl Compiler<'_> {
                 tracing::info!(target: "executor", path = %path.display(), "recompiling a damaged runtime artifact");
             }
         }
-        let artifact = self.timed_compile(code_hash, blob, legacy, |wasm| {
-            self.engine.engine.precompile_module(wasm)
-        })?;
+        let artifact =
+            self.timed_compile(key, blob, |wasm| self.engine.engine.precompile_module(wasm))?;
         if let Err(e) = artifacts.store(&path, &artifact) {
             tracing::warn!(target: "executor", "{e}; keeping the runtime in memory only");
             // SAFETY: the bytes were produced just now by `precompile_module` of this engine.
@@ -91,40 +86,37 @@ impl Compiler<'_> {
         Ok((module, Origin::Compiled))
     }
 
-    fn compile_in_memory(
-        &self,
-        code_hash: &[u8; 32],
-        blob: &RuntimeBlob,
-        legacy: bool,
-    ) -> Result<Module, Error> {
-        self.timed_compile(code_hash, blob, legacy, |wasm| {
-            Module::new(&self.engine.engine, wasm)
-        })
+    fn compile_in_memory(&self, key: &CacheKey, blob: &RuntimeBlob) -> Result<Module, Error> {
+        self.timed_compile(key, blob, |wasm| Module::new(&self.engine.engine, wasm))
     }
 
     fn timed_compile<T>(
         &self,
-        code_hash: &[u8; 32],
+        key: &CacheKey,
         blob: &RuntimeBlob,
-        legacy: bool,
         compile: impl FnOnce(&[u8]) -> wasmtime::Result<T>,
     ) -> Result<T, Error> {
-        let wasm = blob.prepare(legacy)?;
+        let wasm = blob.prepare(self.legacy(), key.heap_pages)?;
         let started = Instant::now();
         tracing::info!(
             target: "executor",
-            code_hash = %hex(code_hash),
+            code_hash = %hex(&key.code_hash),
             "compiling runtime ({} KiB of wasm)...",
             wasm.len() / 1024
         );
         let compiled = compile(&wasm).map_err(|e| Error::Compilation(format!("{e:#}")))?;
         tracing::info!(
             target: "executor",
-            code_hash = %hex(code_hash),
+            code_hash = %hex(&key.code_hash),
             "compiled runtime in {:.2?}",
             started.elapsed()
         );
         Ok(compiled)
+    }
+
+    /// The legacy strategy needs the blob's mutable globals exported.
+    fn legacy(&self) -> bool {
+        self.engine.strategy == InstantiationStrategy::LegacyInstanceReuse
     }
 
     fn finish(&self, blob: &RuntimeBlob, module: Module, legacy: bool) -> Result<Runtime, Error> {
