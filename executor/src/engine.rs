@@ -40,9 +40,10 @@ pub(crate) struct RuntimeEngine {
 }
 
 impl RuntimeEngine {
-    pub fn new(config: &ExecutorConfig) -> Result<Self, Error> {
+    /// `interruptible` compiles epoch checks into the code, for calls with a deadline.
+    pub fn new(config: &ExecutorConfig, interruptible: bool) -> Result<Self, Error> {
         let strategy = effective_strategy(config.strategy, config.artifact_dir.is_some());
-        let wasmtime_config = build_config(config, strategy);
+        let wasmtime_config = build_config(config, strategy, interruptible);
         let engine = Engine::new(&wasmtime_config).map_err(|e| {
             Error::Config(format!("wasmtime rejected the engine configuration: {e}"))
         })?;
@@ -55,7 +56,11 @@ impl RuntimeEngine {
     }
 }
 
-fn build_config(config: &ExecutorConfig, strategy: InstantiationStrategy) -> Config {
+fn build_config(
+    config: &ExecutorConfig,
+    strategy: InstantiationStrategy,
+    interruptible: bool,
+) -> Config {
     let mut c = Config::new();
     // Determinism: MVP wasm only, plus the three small post-MVP features Substrate's executor
     // has always accepted (runtimes are built with sign-ext; old ones may use the others).
@@ -71,9 +76,8 @@ fn build_config(config: &ExecutorConfig, strategy: InstantiationStrategy) -> Con
     c.cranelift_opt_level(OptLevel::SpeedAndSize);
     c.cranelift_nan_canonicalization(config.canonicalize_nans);
     c.parallel_compilation(true);
-    // Deadlines (RPC calls) are enforced by epoch interruption; calls without one get a deadline
-    // far in the future.
-    c.epoch_interruption(true);
+    // Deadlines (RPC calls) are enforced by epoch interruption, in engines made for them.
+    c.epoch_interruption(interruptible);
     c.memory_reservation(MEMORY_RESERVATION);
     c.memory_init_cow(strategy.copy_on_write());
     c.debug_info(false);
@@ -194,28 +198,36 @@ mod tests {
     #[test]
     fn fingerprint_depends_on_strategy_and_semantics() {
         let base = ExecutorConfig::default();
-        let a = RuntimeEngine::new(&base).unwrap();
-        let b = RuntimeEngine::new(&ExecutorConfig {
-            strategy: InstantiationStrategy::RecreateInstance,
-            ..base.clone()
-        })
+        let a = RuntimeEngine::new(&base, false).unwrap();
+        let b = RuntimeEngine::new(
+            &ExecutorConfig {
+                strategy: InstantiationStrategy::RecreateInstance,
+                ..base.clone()
+            },
+            false,
+        )
         .unwrap();
-        let c = RuntimeEngine::new(&ExecutorConfig {
-            canonicalize_nans: false,
-            ..base.clone()
-        })
+        let c = RuntimeEngine::new(
+            &ExecutorConfig {
+                canonicalize_nans: false,
+                ..base.clone()
+            },
+            false,
+        )
         .unwrap();
-        let again = RuntimeEngine::new(&base).unwrap();
+        let interruptible = RuntimeEngine::new(&base, true).unwrap();
+        let again = RuntimeEngine::new(&base, false).unwrap();
         assert_eq!(a.fingerprint, again.fingerprint);
         assert_ne!(a.fingerprint, b.fingerprint);
         assert_ne!(a.fingerprint, c.fingerprint);
+        assert_ne!(a.fingerprint, interruptible.fingerprint);
     }
 
     #[cfg(target_os = "linux")]
     #[test]
     fn linux_keeps_copy_on_write() {
         assert!(madvise_dontneed_zeroes());
-        let engine = RuntimeEngine::new(&ExecutorConfig::default()).unwrap();
+        let engine = RuntimeEngine::new(&ExecutorConfig::default(), false).unwrap();
         assert_eq!(engine.strategy, InstantiationStrategy::PoolingCopyOnWrite);
     }
 }
