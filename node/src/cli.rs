@@ -1,0 +1,428 @@
+//! The command line: flags and subcommands, with Substrate's names and defaults.
+
+use std::{
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    path::PathBuf,
+};
+
+use clap::{builder::TypedValueParser, Args, Parser, Subcommand, ValueEnum};
+use executor::InstantiationStrategy;
+
+/// The largest `--max-runtime-instances` accepted (as in Substrate).
+pub const MAX_RUNTIME_INSTANCES: u64 = 32;
+
+/// A Substrate-style node: runs a chain's wasm runtime on wasmtime and serves JSON-RPC.
+#[derive(Debug, Parser)]
+#[command(
+    name = "node",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    /// A subcommand; without one the node runs.
+    #[command(subcommand)]
+    pub subcommand: Option<Command>,
+
+    /// Flags of the node itself.
+    #[command(flatten)]
+    pub run: RunCmd,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build a chain specification and print it as JSON.
+    BuildSpec(BuildSpecCmd),
+    /// Compile the chain's genesis runtime into `<base-path>/runtimes`, so that starting the
+    /// node does not have to.
+    PrecompileRuntime(PrecompileRuntimeCmd),
+    /// Remove the whole chain database.
+    PurgeChain(PurgeChainCmd),
+    /// Export blocks (not implemented yet).
+    ExportBlocks(ExportBlocksCmd),
+    /// Import blocks (not implemented yet).
+    ImportBlocks(ImportBlocksCmd),
+}
+
+/// Flags shared by the node and its subcommands.
+#[derive(Debug, Clone, Args)]
+pub struct SharedParams {
+    /// Specify the chain specification.
+    ///
+    /// It can be `dev` (the built-in development chain) or the path to a chain spec JSON
+    /// file.
+    #[arg(long, value_name = "CHAIN_SPEC")]
+    pub chain: Option<String>,
+
+    /// Specify the development chain.
+    ///
+    /// This flag sets `--chain=dev`; when running the node it also sets `--validator` and uses
+    /// a temporary base path unless `--base-path` is given.
+    #[arg(long)]
+    pub dev: bool,
+
+    /// Specify custom base path.
+    #[arg(long, short = 'd', value_name = "PATH")]
+    pub base_path: Option<PathBuf>,
+
+    /// Sets a custom logging filter (syntax: `<target>=<level>`).
+    ///
+    /// Log levels (least to most verbose) are `error`, `warn`, `info`, `debug` and `trace`.
+    /// By default, all targets log `info`. The global log level can be set with `-l<level>`.
+    /// Multiple `<target>=<level>` entries can be separated by commas: `-lexecutor=debug,rpc=trace`.
+    /// `RUST_LOG` is honoured too; these directives override it.
+    #[arg(short = 'l', long, value_name = "LOG_PATTERN", num_args = 1..)]
+    pub log: Vec<String>,
+}
+
+impl SharedParams {
+    /// The chain to use: `--chain`, else `dev` with `--dev`, else none.
+    pub fn chain_id(&self) -> Option<&str> {
+        match &self.chain {
+            Some(chain) => Some(chain),
+            None if self.dev => Some("dev"),
+            None => None,
+        }
+    }
+}
+
+/// Flags of the runtime executor.
+#[derive(Debug, Clone, Args)]
+pub struct ExecutorParams {
+    /// The WASM instantiation method to use.
+    ///
+    /// `pooling-copy-on-write` is the fastest: pooled instances whose memory is a copy-on-write
+    /// image. `legacy-instance-reuse` is deprecated.
+    #[arg(
+        long = "wasm-instantiation-strategy",
+        visible_alias = "wasmtime-instantiation-strategy",
+        value_name = "STRATEGY",
+        default_value_t = InstantiationStrategy::default(),
+        value_parser = clap::builder::PossibleValuesParser::new(
+            InstantiationStrategy::ALL.map(InstantiationStrategy::name)
+        ).map(|name| name.parse::<InstantiationStrategy>().expect("a listed name"))
+    )]
+    pub wasm_instantiation_strategy: InstantiationStrategy,
+
+    /// Maximum number of different runtimes that can be cached.
+    #[arg(long, value_name = "COUNT", default_value_t = 2,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub runtime_cache_size: u64,
+
+    /// The size of the instances cache for each runtime: how many runtime calls may run at
+    /// once. The values higher than 32 are illegal.
+    #[arg(long, value_name = "COUNT", default_value_t = 8,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_RUNTIME_INSTANCES))]
+    pub max_runtime_instances: u64,
+
+    /// The number of 64 KiB pages to allocate for the runtime's heap when the state has no
+    /// `:heappages` (default: 2048, i.e. 128 MiB).
+    #[arg(long, value_name = "COUNT")]
+    pub default_heap_pages: Option<u64>,
+}
+
+/// Which RPC methods to expose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RpcMethods {
+    /// Expose every RPC method only when the RPC server listens on localhost; otherwise
+    /// expose only the safe ones.
+    Auto,
+    /// Allow only a safe subset of RPC methods.
+    Safe,
+    /// Expose every RPC method (even potentially unsafe ones).
+    Unsafe,
+}
+
+/// The node itself.
+#[derive(Debug, Clone, Args)]
+pub struct RunCmd {
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub shared: SharedParams,
+
+    /// Use a temporary directory as the base path, removed when the node stops.
+    #[arg(long, conflicts_with = "base_path")]
+    pub tmp: bool,
+
+    /// The human-readable name for this node (a random one by default).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Enable validator mode (author blocks).
+    #[arg(long)]
+    pub validator: bool,
+
+    /// Specify JSON-RPC server TCP port (HTTP and WebSocket on the same port).
+    #[arg(long, value_name = "PORT", default_value_t = 9944)]
+    pub rpc_port: u16,
+
+    /// Listen to all RPC interfaces (default: local only).
+    ///
+    /// Not all RPC methods are safe to be exposed publicly: use an RPC proxy server to filter
+    /// out dangerous methods.
+    #[arg(long)]
+    pub rpc_external: bool,
+
+    /// Listen to all RPC interfaces and expose the unsafe methods too (same as
+    /// `--rpc-external --rpc-methods unsafe`).
+    #[arg(long)]
+    pub unsafe_rpc_external: bool,
+
+    /// The address the RPC server listens on: an IP (with `--rpc-port`) or `IP:PORT`.
+    /// Default: 127.0.0.1, or 0.0.0.0 with `--rpc-external`.
+    #[arg(long, value_name = "ADDR", value_parser = parse_rpc_addr, conflicts_with_all = ["rpc_external", "unsafe_rpc_external"])]
+    pub rpc_addr: Option<RpcAddr>,
+
+    /// RPC methods to expose.
+    #[arg(long, value_name = "METHOD SET", value_enum, default_value_t = RpcMethods::Auto, ignore_case = true)]
+    pub rpc_methods: RpcMethods,
+
+    /// Maximum number of RPC server connections.
+    #[arg(long, value_name = "COUNT", default_value_t = 100)]
+    pub rpc_max_connections: u32,
+
+    /// The maximum RPC request payload size, in megabytes.
+    #[arg(long, value_name = "MEGABYTES", default_value_t = 15)]
+    pub rpc_max_request_size: u32,
+
+    /// The maximum RPC response payload size, in megabytes.
+    #[arg(long, value_name = "MEGABYTES", default_value_t = 15)]
+    pub rpc_max_response_size: u32,
+
+    /// The maximum number of subscriptions per connection.
+    #[arg(long, value_name = "COUNT", default_value_t = 1024)]
+    pub rpc_max_subscriptions_per_connection: u32,
+
+    /// How long an RPC runtime call (`state_call`, `state_getMetadata`, ...) may run before it
+    /// is stopped with an error, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 10_000, hide = true)]
+    pub rpc_call_timeout: u64,
+
+    /// The time between two blocks authored on a development chain, in milliseconds (block
+    /// authoring is not implemented yet).
+    #[arg(long, value_name = "MS", default_value_t = 6000)]
+    pub block_time: u64,
+
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub executor: ExecutorParams,
+}
+
+/// Where the RPC server listens, from `--rpc-addr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RpcAddr {
+    /// An IP address; the port comes from `--rpc-port`.
+    Ip(IpAddr),
+    /// A full socket address.
+    Socket(SocketAddr),
+}
+
+fn parse_rpc_addr(text: &str) -> Result<RpcAddr, String> {
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(RpcAddr::Ip(ip));
+    }
+    text.parse::<SocketAddr>()
+        .map(RpcAddr::Socket)
+        .map_err(|_| format!("`{text}` is neither an IP address nor IP:PORT"))
+}
+
+impl RunCmd {
+    /// The address the RPC server listens on.
+    pub fn rpc_listen_addr(&self) -> SocketAddr {
+        match self.rpc_addr {
+            Some(RpcAddr::Socket(addr)) => addr,
+            Some(RpcAddr::Ip(ip)) => SocketAddr::new(ip, self.rpc_port),
+            None if self.rpc_external || self.unsafe_rpc_external => {
+                SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), self.rpc_port)
+            }
+            None => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), self.rpc_port),
+        }
+    }
+
+    /// Whether unsafe RPC methods are denied, resolving `auto` by the listen address.
+    pub fn deny_unsafe_rpc(&self) -> bool {
+        if self.unsafe_rpc_external {
+            return false;
+        }
+        match self.rpc_methods {
+            RpcMethods::Safe => true,
+            RpcMethods::Unsafe => false,
+            RpcMethods::Auto => !self.rpc_listen_addr().ip().is_loopback(),
+        }
+    }
+
+    /// Whether the node authors blocks (`--validator`, or `--dev`).
+    pub fn is_authority(&self) -> bool {
+        self.validator || self.shared.dev
+    }
+}
+
+/// `build-spec`.
+#[derive(Debug, Clone, Args)]
+pub struct BuildSpecCmd {
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub shared: SharedParams,
+
+    /// Force raw genesis storage output.
+    #[arg(long)]
+    pub raw: bool,
+
+    /// Disable adding the default bootnode to the specification (there is none: accepted for
+    /// compatibility).
+    #[arg(long)]
+    pub disable_default_bootnode: bool,
+}
+
+/// `precompile-runtime`.
+#[derive(Debug, Clone, Args)]
+pub struct PrecompileRuntimeCmd {
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub shared: SharedParams,
+
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub executor: ExecutorParams,
+}
+
+/// `purge-chain`.
+#[derive(Debug, Clone, Args)]
+pub struct PurgeChainCmd {
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub shared: SharedParams,
+
+    /// Skip interactive prompt by answering yes automatically.
+    #[arg(short = 'y')]
+    pub yes: bool,
+}
+
+/// `export-blocks`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportBlocksCmd {
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub shared: SharedParams,
+
+    /// Output file name, or stdout if unspecified.
+    #[arg(value_name = "OUTPUT")]
+    pub output: Option<PathBuf>,
+
+    /// Specify starting block number.
+    #[arg(long, value_name = "BLOCK", default_value_t = 1)]
+    pub from: u32,
+
+    /// Specify last block number (default: the best block).
+    #[arg(long, value_name = "BLOCK")]
+    pub to: Option<u32>,
+
+    /// Use binary output rather than JSON.
+    #[arg(long)]
+    pub binary: bool,
+}
+
+/// `import-blocks`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportBlocksCmd {
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub shared: SharedParams,
+
+    /// Input file, or stdin if unspecified.
+    #[arg(value_name = "INPUT")]
+    pub input: Option<PathBuf>,
+
+    /// Try importing blocks from binary format rather than JSON.
+    #[arg(long)]
+    pub binary: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_are_substrate_s() {
+        let cli = Cli::parse_from(["node"]);
+        assert!(cli.subcommand.is_none());
+        let run = cli.run;
+        assert_eq!(run.rpc_port, 9944);
+        assert_eq!(run.rpc_listen_addr(), "127.0.0.1:9944".parse().unwrap());
+        assert_eq!(run.rpc_methods, RpcMethods::Auto);
+        assert!(!run.deny_unsafe_rpc());
+        assert_eq!(
+            run.executor.wasm_instantiation_strategy,
+            InstantiationStrategy::PoolingCopyOnWrite
+        );
+        assert_eq!(run.executor.runtime_cache_size, 2);
+        assert_eq!(run.executor.max_runtime_instances, 8);
+        assert_eq!(run.rpc_max_connections, 100);
+        assert_eq!(run.rpc_max_request_size, 15);
+        assert_eq!(run.shared.chain_id(), None);
+    }
+
+    #[test]
+    fn dev_and_chain() {
+        let cli = Cli::parse_from(["node", "--dev"]);
+        assert_eq!(cli.run.shared.chain_id(), Some("dev"));
+        assert!(cli.run.is_authority());
+        let cli = Cli::parse_from(["node", "--dev", "--chain", "x.json"]);
+        assert_eq!(cli.run.shared.chain_id(), Some("x.json"));
+    }
+
+    #[test]
+    fn strategy_alias_and_validation() {
+        let cli = Cli::parse_from([
+            "node",
+            "--wasmtime-instantiation-strategy",
+            "legacy-instance-reuse",
+        ]);
+        assert_eq!(
+            cli.run.executor.wasm_instantiation_strategy,
+            InstantiationStrategy::LegacyInstanceReuse
+        );
+        let err = Cli::try_parse_from(["node", "--wasm-instantiation-strategy", "cow"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("pooling-copy-on-write"), "{err}");
+        assert!(Cli::try_parse_from(["node", "--max-runtime-instances", "33"]).is_err());
+        assert!(Cli::try_parse_from(["node", "--max-runtime-instances", "32"]).is_ok());
+    }
+
+    #[test]
+    fn rpc_addresses() {
+        let cli = Cli::parse_from(["node", "--rpc-external", "--rpc-port", "1234"]);
+        assert_eq!(cli.run.rpc_listen_addr(), "0.0.0.0:1234".parse().unwrap());
+        assert!(cli.run.deny_unsafe_rpc());
+        let cli = Cli::parse_from(["node", "--rpc-addr", "127.0.0.2:99"]);
+        assert_eq!(cli.run.rpc_listen_addr(), "127.0.0.2:99".parse().unwrap());
+        let cli = Cli::parse_from(["node", "--rpc-addr", "::1", "--rpc-methods", "safe"]);
+        assert_eq!(cli.run.rpc_listen_addr(), "[::1]:9944".parse().unwrap());
+        assert!(cli.run.deny_unsafe_rpc());
+    }
+
+    #[test]
+    fn subcommands_take_shared_flags() {
+        let cli = Cli::parse_from(["node", "build-spec", "--chain", "dev", "--raw"]);
+        let Some(Command::BuildSpec(cmd)) = cli.subcommand else {
+            panic!("not build-spec")
+        };
+        assert!(cmd.raw);
+        assert_eq!(cmd.shared.chain_id(), Some("dev"));
+        let cli = Cli::parse_from(["node", "purge-chain", "--dev", "-y", "-d", "/x"]);
+        let Some(Command::PurgeChain(cmd)) = cli.subcommand else {
+            panic!("not purge-chain")
+        };
+        assert!(cmd.yes);
+        assert_eq!(cmd.shared.base_path, Some(PathBuf::from("/x")));
+    }
+}

@@ -1,0 +1,78 @@
+//! The `node` binary: parses the command line and runs the node or a subcommand. See
+//! `node --help`.
+
+use std::{io::IsTerminal, process::ExitCode};
+
+use clap::Parser;
+use node::{
+    cli::{self, Cli, Command},
+    command, service, Error,
+};
+use tracing_subscriber::{filter::LevelFilter, EnvFilter};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let log = match &cli.subcommand {
+        None => &cli.run.shared.log,
+        Some(Command::BuildSpec(cmd)) => &cmd.shared.log,
+        Some(Command::PrecompileRuntime(cmd)) => &cmd.shared.log,
+        Some(Command::PurgeChain(cmd)) => &cmd.shared.log,
+        Some(Command::ExportBlocks(cmd)) => &cmd.shared.log,
+        Some(Command::ImportBlocks(cmd)) => &cmd.shared.log,
+    };
+    if let Err(e) = init_logging(log) {
+        eprintln!("Error: {e}");
+        return ExitCode::FAILURE;
+    }
+    let result = match &cli.subcommand {
+        None => run_node(cli.run),
+        Some(Command::BuildSpec(cmd)) => command::build_spec(cmd),
+        Some(Command::PrecompileRuntime(cmd)) => command::precompile_runtime(cmd),
+        Some(Command::PurgeChain(cmd)) => command::purge_chain(cmd),
+        Some(Command::ExportBlocks(cmd)) => command::export_blocks(cmd),
+        Some(Command::ImportBlocks(cmd)) => command::import_blocks(cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_node(cmd: cli::RunCmd) -> Result<(), Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("tokio-runtime-worker")
+        .build()?;
+    runtime.block_on(async {
+        let node = service::start(cmd).await?;
+        node.run_until_signal().await;
+        Ok(())
+    })
+}
+
+/// Logs to stderr at `info`, refined by `RUST_LOG` and then by `-l/--log` directives.
+fn init_logging(patterns: &[String]) -> Result<(), Error> {
+    let mut filter = EnvFilter::builder()
+        .with_default_directive(LevelFilter::INFO.into())
+        .from_env_lossy();
+    for directive in patterns
+        .iter()
+        .flat_map(|p| p.split(','))
+        .filter(|d| !d.is_empty())
+    {
+        let parsed = directive
+            .parse()
+            .map_err(|e| format!("invalid log pattern `{directive}`: {e}"))?;
+        filter = filter.add_directive(parsed);
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init()
+        .map_err(|e| format!("cannot set up logging: {e}"))?;
+    Ok(())
+}

@@ -1,0 +1,357 @@
+//! `state_*`: runtime calls, storage, metadata and the runtime version at a block.
+//!
+//! Failures are Substrate's state errors: 4003 `Client error: …` (with the executor's
+//! message for failed runtime calls), 4002 for a `count` over the limit.
+
+use std::sync::Arc;
+
+use executor::RuntimeVersion;
+use jsonrpsee::{types::ErrorObjectOwned, RpcModule};
+use serde::Serialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::{accept, codes, error, notify, Bytes, HashHex, RpcContext};
+use crate::client::{ClientError, Hash};
+
+/// The most keys `state_getKeysPaged` returns at once (Substrate's limit).
+pub const MAX_KEYS_PAGED: u32 = 1000;
+
+/// A client failure as a state error (4003).
+pub fn client_error(e: ClientError) -> ErrorObjectOwned {
+    error(codes::STATE + 3, format!("Client error: {e}"))
+}
+
+/// A runtime version in Substrate's JSON shape (`systemVersion`, and `stateVersion` too for
+/// older clients).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuntimeVersionJson {
+    spec_name: String,
+    impl_name: String,
+    authoring_version: u32,
+    spec_version: u32,
+    impl_version: u32,
+    apis: Vec<(String, u32)>,
+    transaction_version: u32,
+    system_version: u8,
+    state_version: u8,
+}
+
+impl From<&RuntimeVersion> for RuntimeVersionJson {
+    fn from(v: &RuntimeVersion) -> Self {
+        RuntimeVersionJson {
+            spec_name: v.spec_name.clone(),
+            impl_name: v.impl_name.clone(),
+            authoring_version: v.authoring_version,
+            spec_version: v.spec_version,
+            impl_version: v.impl_version,
+            apis: v
+                .apis
+                .iter()
+                .map(|(id, version)| (format!("0x{}", hex::encode(id)), *version))
+                .collect(),
+            transaction_version: v.transaction_version,
+            system_version: v.system_version,
+            state_version: v.system_version,
+        }
+    }
+}
+
+/// The values of some keys at a block (`StorageChangeSet`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StorageChangeSet {
+    block: HashHex,
+    changes: Vec<(Bytes, Option<Bytes>)>,
+}
+
+fn at_or_best(ctx: &RpcContext, at: Option<HashHex>) -> Hash {
+    ctx.client.block_or_best(at.map(|h| h.0))
+}
+
+fn runtime_version(ctx: &RpcContext, at: &Hash) -> Result<RuntimeVersionJson, ErrorObjectOwned> {
+    let version = ctx.client.runtime_version(at).map_err(client_error)?;
+    Ok(RuntimeVersionJson::from(&version))
+}
+
+fn query_storage_at(
+    ctx: &RpcContext,
+    keys: &[Bytes],
+    at: Hash,
+) -> Result<StorageChangeSet, ClientError> {
+    let state = ctx.client.state_at(&at)?;
+    let changes = keys
+        .iter()
+        .map(|key| {
+            use executor::externalities::StateBackend;
+            (key.clone(), state.storage(&key.0).map(Bytes))
+        })
+        .collect();
+    Ok(StorageChangeSet {
+        block: HashHex(at),
+        changes,
+    })
+}
+
+/// The `state_*` methods.
+pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
+    let mut module = RpcModule::from_arc(ctx);
+
+    module
+        .register_blocking_method("state_call", |params, ctx, _| {
+            let mut seq = params.sequence();
+            let method: String = seq.next()?;
+            let data: Bytes = seq.next()?;
+            let at = at_or_best(&ctx, seq.optional_next()?);
+            ctx.client
+                .call(&at, &method, &data.0, Some(ctx.call_timeout))
+                .map(Bytes)
+                .map_err(client_error)
+        })
+        .expect("unique name");
+
+    module
+        .register_blocking_method("state_getStorage", |params, ctx, _| {
+            let mut seq = params.sequence();
+            let key: Bytes = seq.next()?;
+            let at = at_or_best(&ctx, seq.optional_next()?);
+            let value = ctx.client.storage(&at, &key.0).map_err(client_error)?;
+            Ok::<_, ErrorObjectOwned>(value.map(Bytes))
+        })
+        .expect("unique name");
+
+    module
+        .register_blocking_method("state_getStorageHash", |params, ctx, _| {
+            let mut seq = params.sequence();
+            let key: Bytes = seq.next()?;
+            let at = at_or_best(&ctx, seq.optional_next()?);
+            let value = ctx.client.storage(&at, &key.0).map_err(client_error)?;
+            Ok::<_, ErrorObjectOwned>(
+                value.map(|value| HashHex(sp_crypto_hashing::blake2_256(&value))),
+            )
+        })
+        .expect("unique name");
+
+    module
+        .register_blocking_method("state_getStorageSize", |params, ctx, _| {
+            let mut seq = params.sequence();
+            let key: Bytes = seq.next()?;
+            let at = at_or_best(&ctx, seq.optional_next()?);
+            let value = ctx.client.storage(&at, &key.0).map_err(client_error)?;
+            Ok::<_, ErrorObjectOwned>(value.map(|value| value.len() as u64))
+        })
+        .expect("unique name");
+
+    module
+        .register_blocking_method("state_getKeysPaged", |params, ctx, _| {
+            let mut seq = params.sequence();
+            let prefix: Option<Bytes> = seq.optional_next()?;
+            let count: u32 = seq.next()?;
+            let start_key: Option<Bytes> = seq.optional_next()?;
+            let at = at_or_best(&ctx, seq.optional_next()?);
+            if count > MAX_KEYS_PAGED {
+                return Err(error(
+                    codes::STATE + 2,
+                    format!("count exceeds maximum value. value: {count}, max: {MAX_KEYS_PAGED}"),
+                ));
+            }
+            let state = ctx.client.state_at(&at).map_err(client_error)?;
+            let prefix = prefix.unwrap_or_default();
+            let keys = state.keys_paged(
+                &prefix.0,
+                count as usize,
+                start_key.as_ref().map(|k| k.0.as_slice()),
+            );
+            Ok(keys.into_iter().map(Bytes).collect::<Vec<_>>())
+        })
+        .expect("unique name");
+
+    module
+        .register_blocking_method("state_getMetadata", |params, ctx, _| {
+            let mut seq = params.sequence();
+            let at = at_or_best(&ctx, seq.optional_next()?);
+            ctx.client
+                .metadata(&at, Some(ctx.call_timeout))
+                .map(Bytes)
+                .map_err(client_error)
+        })
+        .expect("unique name");
+
+    module
+        .register_blocking_method("state_getRuntimeVersion", |params, ctx, _| {
+            let mut seq = params.sequence();
+            let at = at_or_best(&ctx, seq.optional_next()?);
+            runtime_version(&ctx, &at)
+        })
+        .expect("unique name");
+
+    module
+        .register_blocking_method("state_queryStorageAt", |params, ctx, _| {
+            let mut seq = params.sequence();
+            let keys: Vec<Bytes> = seq.next()?;
+            let at = at_or_best(&ctx, seq.optional_next()?);
+            let set = query_storage_at(&ctx, &keys, at).map_err(client_error)?;
+            Ok::<_, ErrorObjectOwned>(vec![set])
+        })
+        .expect("unique name");
+
+    module
+        .register_subscription(
+            "state_subscribeRuntimeVersion",
+            "state_runtimeVersion",
+            "state_unsubscribeRuntimeVersion",
+            |_params, pending, ctx, _| async move {
+                let mut imports = ctx.client.import_notifications();
+                let best = ctx.client.info().best_hash;
+                let current = {
+                    let ctx = ctx.clone();
+                    tokio::task::spawn_blocking(move || runtime_version(&ctx, &best)).await
+                };
+                let mut current = match current {
+                    Ok(Ok(version)) => version,
+                    Ok(Err(e)) => return pending.reject(e).await,
+                    Err(_) => {
+                        return pending
+                            .reject(error(codes::STATE + 3, "Client error: task failed"))
+                            .await
+                    }
+                };
+                let Some(sink) = accept(pending).await else {
+                    return;
+                };
+                if notify(&sink, &current).await.is_err() {
+                    return;
+                }
+                loop {
+                    let hash = tokio::select! {
+                        _ = sink.closed() => return,
+                        event = imports.recv() => match event {
+                            Ok(block) if block.is_new_best => block.hash,
+                            Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                            Err(RecvError::Closed) => return,
+                        },
+                    };
+                    let ctx = ctx.clone();
+                    let Ok(Ok(version)) =
+                        tokio::task::spawn_blocking(move || runtime_version(&ctx, &hash)).await
+                    else {
+                        continue;
+                    };
+                    if version != current {
+                        if notify(&sink, &version).await.is_err() {
+                            return;
+                        }
+                        current = version;
+                    }
+                }
+            },
+        )
+        .expect("unique name");
+
+    module
+        .register_subscription(
+            "state_subscribeStorage",
+            "state_storage",
+            "state_unsubscribeStorage",
+            |params, pending, ctx, _| async move {
+                let keys: Option<Vec<Bytes>> = match params.sequence().optional_next() {
+                    Ok(keys) => keys,
+                    Err(e) => return pending.reject(e).await,
+                };
+                // Without keys Substrate reports every change of every block; block change
+                // sets are not kept yet, so such a subscription receives nothing.
+                let keys = keys.unwrap_or_default();
+                let mut imports = ctx.client.import_notifications();
+                let best = ctx.client.info().best_hash;
+                let initial = match query_storage_at(&ctx, &keys, best) {
+                    Ok(set) => set,
+                    Err(e) => return pending.reject(client_error(e)).await,
+                };
+                let Some(sink) = accept(pending).await else {
+                    return;
+                };
+                if !keys.is_empty() && notify(&sink, &initial).await.is_err() {
+                    return;
+                }
+                let mut last = initial.changes;
+                loop {
+                    let hash = tokio::select! {
+                        _ = sink.closed() => return,
+                        event = imports.recv() => match event {
+                            Ok(block) if block.is_new_best => block.hash,
+                            Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                            Err(RecvError::Closed) => return,
+                        },
+                    };
+                    let Ok(set) = query_storage_at(&ctx, &keys, hash) else {
+                        continue;
+                    };
+                    let changed: Vec<_> = set
+                        .changes
+                        .iter()
+                        .zip(&last)
+                        .filter(|(new, old)| new != old)
+                        .map(|(new, _)| new.clone())
+                        .collect();
+                    if !changed.is_empty() {
+                        let update = StorageChangeSet {
+                            block: set.block,
+                            changes: changed,
+                        };
+                        if notify(&sink, &update).await.is_err() {
+                            return;
+                        }
+                    }
+                    last = set.changes;
+                }
+            },
+        )
+        .expect("unique name");
+
+    for (alias, method) in [
+        ("state_callAt", "state_call"),
+        ("state_getStorageAt", "state_getStorage"),
+        ("state_getStorageHashAt", "state_getStorageHash"),
+        ("state_getStorageSizeAt", "state_getStorageSize"),
+        ("state_getKeysPagedAt", "state_getKeysPaged"),
+        ("chain_getRuntimeVersion", "state_getRuntimeVersion"),
+        (
+            "chain_subscribeRuntimeVersion",
+            "state_subscribeRuntimeVersion",
+        ),
+        (
+            "chain_unsubscribeRuntimeVersion",
+            "state_unsubscribeRuntimeVersion",
+        ),
+    ] {
+        module.register_alias(alias, method).expect("unique alias");
+    }
+    module
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_version_shape() {
+        let version = RuntimeVersion {
+            spec_name: "westend".into(),
+            impl_name: "parity-westend".into(),
+            authoring_version: 2,
+            spec_version: 1,
+            impl_version: 0,
+            apis: vec![(executor::CORE_API_ID, 4)],
+            transaction_version: 1,
+            system_version: 1,
+        };
+        let json = serde_json::to_value(RuntimeVersionJson::from(&version)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "specName": "westend", "implName": "parity-westend", "authoringVersion": 2,
+                "specVersion": 1, "implVersion": 0, "apis": [["0xdf6acb689907609b", 4]],
+                "transactionVersion": 1, "systemVersion": 1, "stateVersion": 1
+            })
+        );
+    }
+}

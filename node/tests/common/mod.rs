@@ -1,0 +1,316 @@
+//! Runs the real `node` binary for tests and talks to it over HTTP JSON-RPC.
+//!
+//! [`Node::start`] spawns the binary on an ephemeral RPC port (`--rpc-port 0`) with a
+//! temporary base path and waits for its "Running JSON-RPC server" line; dropping the
+//! [`Node`] (also when a test panics) kills it and removes the base path.
+
+#![allow(dead_code)]
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::{SocketAddr, TcpStream},
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use serde_json::{json, Value};
+
+/// The binary under test.
+pub const NODE: &str = env!("CARGO_BIN_EXE_node");
+
+/// How long a node may take to start (the Westend runtime is compiled at start).
+const START_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The Westend chain spec fixture, if present.
+pub fn westend_spec() -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/fixtures/chain-specs/westend.json");
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!("skipping: fixture {} not found", path.display());
+        None
+    }
+}
+
+/// A running node, killed on drop.
+pub struct Node {
+    child: Child,
+    /// Where its RPC server listens.
+    pub addr: SocketAddr,
+    log: Arc<Mutex<String>>,
+    base: tempfile::TempDir,
+}
+
+impl Node {
+    /// Starts `node <args> --rpc-port 0 --base-path <temp>`.
+    pub fn start(args: &[&str]) -> Node {
+        let base = tempfile::tempdir().unwrap();
+        Self::start_in(base, args)
+    }
+
+    /// Starts the node with base path `base` (kept until the node is dropped).
+    pub fn start_in(base: tempfile::TempDir, args: &[&str]) -> Node {
+        let mut child = Command::new(NODE)
+            .args(args)
+            .args(["--rpc-port", "0", "--base-path"])
+            .arg(base.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawning the node");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.split("Running JSON-RPC server: addr=").nth(1) {
+                    let addr = rest.split(',').next().unwrap_or(rest).trim().to_owned();
+                    let _ = tx.send(addr);
+                }
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let mut node = Node {
+            child,
+            addr: "127.0.0.1:0".parse().unwrap(),
+            log,
+            base,
+        };
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Ok(addr) = rx.recv_timeout(Duration::from_millis(100)) {
+                node.addr = addr.parse().expect("an address in the log");
+                return node;
+            }
+            if let Ok(Some(status)) = node.child.try_wait() {
+                std::thread::sleep(Duration::from_millis(100));
+                panic!(
+                    "the node exited with {status} before serving RPC:\n{}",
+                    node.log()
+                );
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "the node did not start in {START_TIMEOUT:?}:\n{}",
+                    node.log()
+                );
+            }
+        }
+    }
+
+    /// Everything the node logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// The base path.
+    pub fn base_path(&self) -> &Path {
+        self.base.path()
+    }
+
+    /// Posts `body` and returns the HTTP status and response body.
+    pub fn post(&self, body: &str) -> (u16, String) {
+        http_post(self.addr, body)
+    }
+
+    /// Sends a JSON-RPC request and returns the whole response object.
+    pub fn request(&self, method: &str, params: Value) -> Value {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let (_, response) = self.post(&body.to_string());
+        serde_json::from_str(&response)
+            .unwrap_or_else(|e| panic!("{method}: response is not JSON ({e}): {response}"))
+    }
+
+    /// The `result` of a call that must succeed.
+    pub fn call(&self, method: &str, params: Value) -> Value {
+        let response = self.request(method, params);
+        match response.get("result") {
+            Some(result) => result.clone(),
+            None => panic!("{method} failed: {response}\nnode log:\n{}", self.log()),
+        }
+    }
+
+    /// The `error` of a call that must fail: `(code, message)`.
+    pub fn error(&self, method: &str, params: Value) -> (i64, String) {
+        let response = self.request(method, params);
+        error_of(&response)
+    }
+}
+
+/// `(code, message)` of an error response.
+pub fn error_of(response: &Value) -> (i64, String) {
+    let error = response
+        .get("error")
+        .unwrap_or_else(|| panic!("expected an error, got {response}"));
+    (
+        error["code"].as_i64().unwrap(),
+        error["message"].as_str().unwrap().to_owned(),
+    )
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `node <args>` to completion.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(NODE)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running the node")
+}
+
+/// A minimal HTTP/1.1 POST (the server's responses carry a length or are chunked).
+pub fn http_post(addr: SocketAddr, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connecting to the node");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("reading the response");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("HTTP headers");
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let mut payload = raw[split + 4..].to_vec();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("HTTP status");
+    if head.contains("transfer-encoding: chunked") {
+        payload = dechunk(&payload);
+    }
+    (status, String::from_utf8(payload).expect("UTF-8 body"))
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size_text = std::str::from_utf8(&data[..line_end]).unwrap();
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+/// `0x`-prefixed hex.
+pub fn hex0x(bytes: &[u8]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
+
+/// Decodes `0x`-prefixed hex from a JSON string.
+pub fn unhex(value: &Value) -> Vec<u8> {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a string: {value}"));
+    hex::decode(text.strip_prefix("0x").expect("0x prefix")).unwrap()
+}
+
+/// A minimal WebSocket client (text frames only) for subscription tests.
+pub struct WsClient {
+    stream: TcpStream,
+}
+
+impl WsClient {
+    /// Connects and completes the opening handshake.
+    pub fn connect(addr: SocketAddr) -> WsClient {
+        let mut stream = TcpStream::connect(addr).expect("connecting to the node");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        write!(
+            stream,
+            "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        .unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            stream.read_exact(&mut byte).expect("reading the handshake");
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&head);
+        assert!(
+            head.starts_with("HTTP/1.1 101"),
+            "handshake refused: {head}"
+        );
+        WsClient { stream }
+    }
+
+    /// Sends a JSON-RPC request as a masked text frame.
+    pub fn send(&mut self, request: &Value) {
+        let payload = request.to_string().into_bytes();
+        let mut frame = vec![0x81];
+        match payload.len() {
+            len @ 0..=125 => frame.push(0x80 | len as u8),
+            len @ 126..=0xffff => {
+                frame.push(0x80 | 126);
+                frame.extend_from_slice(&(len as u16).to_be_bytes());
+            }
+            len => {
+                frame.push(0x80 | 127);
+                frame.extend_from_slice(&(len as u64).to_be_bytes());
+            }
+        }
+        let mask = [0x12, 0x34, 0x56, 0x78];
+        frame.extend_from_slice(&mask);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        self.stream.write_all(&frame).unwrap();
+    }
+
+    /// Receives the next text message as JSON (skipping pings).
+    pub fn receive(&mut self) -> Value {
+        loop {
+            let mut head = [0u8; 2];
+            self.stream.read_exact(&mut head).expect("reading a frame");
+            let opcode = head[0] & 0x0f;
+            let len = match head[1] & 0x7f {
+                126 => {
+                    let mut n = [0u8; 2];
+                    self.stream.read_exact(&mut n).unwrap();
+                    u16::from_be_bytes(n) as usize
+                }
+                127 => {
+                    let mut n = [0u8; 8];
+                    self.stream.read_exact(&mut n).unwrap();
+                    u64::from_be_bytes(n) as usize
+                }
+                n => n as usize,
+            };
+            let mut payload = vec![0u8; len];
+            self.stream.read_exact(&mut payload).unwrap();
+            match opcode {
+                0x1 => return serde_json::from_slice(&payload).expect("a JSON message"),
+                0x8 => panic!("the server closed the connection"),
+                _ => continue,
+            }
+        }
+    }
+}

@@ -1,0 +1,359 @@
+//! JSON-RPC against a real `node --dev` process.
+
+mod common;
+
+use codec::Decode;
+use common::{error_of, hex0x, unhex, Node};
+use executor::{Executor, ExecutorConfig, RuntimeCode, RuntimeVersion};
+use serde_json::{json, Value};
+
+fn dev_version() -> RuntimeVersion {
+    let executor = Executor::new(ExecutorConfig::default()).unwrap();
+    executor
+        .runtime_version(&RuntimeCode::from_bytes(runtime_wasm::WASM_BINARY_V1))
+        .unwrap()
+}
+
+fn dev_genesis_hash() -> String {
+    let spec = chain_spec::dev();
+    hex0x(&spec.genesis_hash(dev_version().state_version()).unwrap())
+}
+
+#[test]
+fn rpc_methods_and_system() {
+    let node = Node::start(&["--dev", "--name", "test-node"]);
+    let methods = node.call("rpc_methods", json!([]));
+    let methods: Vec<&str> = methods["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    for expected in [
+        "rpc_methods",
+        "state_call",
+        "state_callAt",
+        "state_getRuntimeVersion",
+        "chain_getRuntimeVersion",
+        "state_getMetadata",
+        "state_getStorage",
+        "state_getStorageHash",
+        "state_getStorageSize",
+        "state_getKeysPaged",
+        "state_queryStorageAt",
+        "state_subscribeRuntimeVersion",
+        "state_subscribeStorage",
+        "chain_getBlockHash",
+        "chain_getHeader",
+        "chain_getBlock",
+        "chain_getFinalizedHead",
+        "chain_subscribeNewHeads",
+        "chain_subscribeFinalizedHeads",
+        "author_submitExtrinsic",
+        "author_submitAndWatchExtrinsic",
+        "author_pendingExtrinsics",
+        "system_name",
+        "system_version",
+        "system_chain",
+        "system_chainType",
+        "system_properties",
+        "system_health",
+    ] {
+        assert!(
+            methods.contains(&expected),
+            "{expected} missing from {methods:?}"
+        );
+    }
+    let mut sorted = methods.clone();
+    sorted.sort_unstable();
+    assert_eq!(methods, sorted, "rpc_methods is sorted");
+
+    assert_eq!(node.call("system_chain", json!([])), "Development");
+    assert_eq!(node.call("system_chainType", json!([])), "Development");
+    assert_eq!(node.call("system_name", json!([])), node::IMPL_NAME);
+    assert_eq!(node.call("system_version", json!([])), node::IMPL_VERSION);
+    assert_eq!(
+        node.call("system_properties", json!([])),
+        json!({"tokenDecimals": 12, "tokenSymbol": "UNIT", "ss58Format": 42})
+    );
+    assert_eq!(
+        node.call("system_health", json!([])),
+        json!({"peers": 0, "isSyncing": false, "shouldHavePeers": false})
+    );
+    let log = node.log();
+    assert!(log.contains("Node name: test-node"), "{log}");
+    assert!(log.contains("Role: AUTHORITY"), "{log}");
+    assert!(
+        log.contains(&format!("header-hash: {}", dev_genesis_hash())),
+        "{log}"
+    );
+    assert!(
+        log.contains("Wasm instantiation strategy: pooling"),
+        "{log}"
+    );
+}
+
+#[test]
+fn chain_and_state_at_genesis() {
+    let node = Node::start(&["--dev"]);
+    let genesis = dev_genesis_hash();
+
+    assert_eq!(node.call("chain_getBlockHash", json!([0])), genesis);
+    assert_eq!(node.call("chain_getBlockHash", json!(["0x0"])), genesis);
+    assert_eq!(node.call("chain_getBlockHash", json!([])), genesis);
+    assert_eq!(
+        node.call("chain_getBlockHash", json!([[0, 1]])),
+        json!([genesis, null])
+    );
+    assert_eq!(node.call("chain_getBlockHash", json!([1])), Value::Null);
+    assert_eq!(node.call("chain_getFinalizedHead", json!([])), genesis);
+    assert_eq!(node.call("chain_getFinalisedHead", json!([])), genesis);
+
+    let header = node.call("chain_getHeader", json!([genesis]));
+    assert_eq!(header["number"], "0x0");
+    assert_eq!(header["parentHash"], hex0x(&[0; 32]));
+    assert_eq!(header["digest"], json!({"logs": []}));
+    assert_eq!(node.call("chain_getHeader", json!([])), header);
+    let block = node.call("chain_getBlock", json!([genesis]));
+    assert_eq!(block["block"]["header"], header);
+    assert_eq!(block["block"]["extrinsics"], json!([]));
+    assert_eq!(block["justifications"], Value::Null);
+
+    // The runtime version, by RPC and by state_call, matches the runtime's.
+    let version = dev_version();
+    let rpc_version = node.call("state_getRuntimeVersion", json!([]));
+    assert_eq!(rpc_version["specName"], version.spec_name);
+    assert_eq!(rpc_version["specVersion"], version.spec_version);
+    assert_eq!(rpc_version["implName"], version.impl_name);
+    assert_eq!(
+        rpc_version["transactionVersion"],
+        version.transaction_version
+    );
+    assert_eq!(rpc_version["systemVersion"], version.system_version);
+    assert_eq!(
+        rpc_version["apis"][0],
+        json!([hex0x(&executor::CORE_API_ID), 5])
+    );
+    assert_eq!(
+        node.call("chain_getRuntimeVersion", json!([genesis])),
+        rpc_version
+    );
+    let output = node.call("state_call", json!(["Core_version", "0x", genesis]));
+    let decoded = RuntimeVersion::decode(&mut &unhex(&output)[..]).unwrap();
+    assert_eq!(decoded, version);
+    assert_eq!(
+        node.call("state_callAt", json!(["Core_version", "0x"])),
+        output
+    );
+
+    let metadata = unhex(&node.call("state_getMetadata", json!([])));
+    assert_eq!(&metadata[..4], b"meta");
+
+    // Storage: the genesis has only `:code`.
+    let code_key = hex0x(b":code");
+    let code = unhex(&node.call("state_getStorage", json!([code_key])));
+    assert_eq!(code, runtime_wasm::WASM_BINARY_V1);
+    assert_eq!(
+        node.call("state_getStorageHash", json!([code_key, genesis])),
+        hex0x(&sp_crypto_hashing::blake2_256(&code))
+    );
+    assert_eq!(
+        node.call("state_getStorageSize", json!([code_key])),
+        code.len()
+    );
+    assert_eq!(node.call("state_getStorage", json!(["0x00"])), Value::Null);
+    assert_eq!(
+        node.call("state_getStorageSize", json!(["0x00"])),
+        Value::Null
+    );
+    assert_eq!(
+        node.call("state_getKeysPaged", json!(["0x", 10])),
+        json!([code_key])
+    );
+    assert_eq!(
+        node.call("state_getKeysPaged", json!([null, 10, code_key])),
+        json!([])
+    );
+    assert_eq!(
+        node.call("state_getKeysPagedAt", json!(["0x3a", 0])),
+        json!([])
+    );
+    assert_eq!(
+        node.call("state_queryStorageAt", json!([[code_key, "0x01"]])),
+        json!([{"block": genesis, "changes": [[code_key, hex0x(&code)], ["0x01", null]]}])
+    );
+    assert_eq!(node.call("author_pendingExtrinsics", json!([])), json!([]));
+}
+
+#[test]
+fn bad_input_gets_substrate_s_error_codes() {
+    let node = Node::start(&["--dev", "--rpc-call-timeout", "300"]);
+
+    // Malformed JSON: parse error.
+    let (_, body) = node.post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":");
+    let response: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(error_of(&response).0, -32700, "{response}");
+
+    // Unknown method.
+    assert_eq!(node.error("state_nope", json!([])).0, -32601);
+
+    // Bad hex, wrong types, missing parameters: invalid params.
+    for (method, params) in [
+        ("state_getStorage", json!(["0xzz"])),
+        ("state_getStorage", json!(["3a636f6465"])),
+        ("state_getStorage", json!(["0x3a636f646"])),
+        ("state_call", json!(["Core_version"])),
+        ("state_call", json!(["Core_version", "0x", "0x1234"])),
+        ("chain_getBlockHash", json!(["12"])),
+        ("chain_getHeader", json!([7])),
+    ] {
+        let (code, message) = node.error(method, params.clone());
+        assert_eq!(code, -32602, "{method} {params}: {message}");
+    }
+
+    // Unknown block hash: state errors are 4003, chain lookups give null.
+    let unknown = hex0x(&[0xab; 32]);
+    let (code, message) = node.error("state_getStorage", json!(["0x3a636f6465", unknown]));
+    assert_eq!(code, 4003);
+    assert!(message.contains(&unknown), "{message}");
+    assert_eq!(
+        node.error("state_getRuntimeVersion", json!([unknown])).0,
+        4003
+    );
+    assert_eq!(
+        node.error("state_call", json!(["Core_version", "0x", unknown]))
+            .0,
+        4003
+    );
+    assert_eq!(node.error("state_getMetadata", json!([unknown])).0, 4003);
+    assert_eq!(node.call("chain_getHeader", json!([unknown])), Value::Null);
+    assert_eq!(node.call("chain_getBlock", json!([unknown])), Value::Null);
+
+    // Runtime failures carry the executor's message.
+    let (code, message) = node.error("state_call", json!(["Nope_nope", "0x"]));
+    assert_eq!(code, 4003);
+    assert!(
+        message.contains("Execution failed") && message.contains("Nope_nope"),
+        "{message}"
+    );
+    let (code, message) = node.error("state_call", json!(["Core_version", "0x01"]));
+    assert_eq!(code, 4003, "{message}");
+
+    // A looping call stops at the deadline and the node keeps serving.
+    let (code, message) = node.error("state_call", json!(["TestApi_infinite_loop", "0x"]));
+    assert_eq!(code, 4003);
+    assert!(message.contains("deadline"), "{message}");
+    assert!(node
+        .call("state_call", json!(["Core_version", "0x"]))
+        .is_string());
+
+    // Limits and the missing transaction pool.
+    assert_eq!(
+        node.error("state_getKeysPaged", json!(["0x", 1001])).0,
+        4002
+    );
+    let (code, message) = node.error("author_submitExtrinsic", json!(["0x0400"]));
+    assert_eq!(code, 1040);
+    assert!(message.contains("no transaction pool"), "{message}");
+    assert_eq!(
+        node.error("author_submitExtrinsic", json!(["0xz"])).0,
+        -32602
+    );
+    assert_eq!(
+        node.error("chain_getBlockHash", json!(["0x100000000"])).0,
+        3001
+    );
+}
+
+#[test]
+fn legacy_strategy_logs_the_deprecation() {
+    let node = Node::start(&[
+        "--dev",
+        "--wasmtime-instantiation-strategy",
+        "legacy-instance-reuse",
+    ]);
+    assert!(node
+        .call("state_call", json!(["Core_version", "0x"]))
+        .is_string());
+    let log = node.log();
+    assert!(log.contains("deprecated"), "{log}");
+    assert!(
+        log.contains("Wasm instantiation strategy: legacy-instance-reuse"),
+        "{log}"
+    );
+}
+
+#[test]
+fn subscriptions_over_websocket() {
+    let node = Node::start(&["--dev"]);
+    let mut ws = common::WsClient::connect(node.addr);
+    let genesis_header = node.call("chain_getHeader", json!([]));
+    let version = node.call("state_getRuntimeVersion", json!([]));
+
+    // Each subscription first sends the current value.
+    for (id, method, notification, expected) in [
+        (
+            1,
+            "chain_subscribeNewHeads",
+            "chain_newHead",
+            genesis_header.clone(),
+        ),
+        (
+            2,
+            "chain_subscribeFinalizedHeads",
+            "chain_finalizedHead",
+            genesis_header.clone(),
+        ),
+        (
+            3,
+            "state_subscribeRuntimeVersion",
+            "state_runtimeVersion",
+            version,
+        ),
+        (
+            4,
+            "chain_subscribeFinalisedHeads",
+            "chain_finalizedHead",
+            genesis_header,
+        ),
+    ] {
+        ws.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": []}));
+        let reply = ws.receive();
+        assert_eq!(reply["id"], id, "{reply}");
+        let subscription = reply["result"].clone();
+        assert!(!subscription.is_null(), "{method}: {reply}");
+        let message = ws.receive();
+        assert_eq!(message["method"], notification, "{message}");
+        assert_eq!(message["params"]["subscription"], subscription);
+        assert_eq!(message["params"]["result"], expected, "{method}");
+    }
+
+    // Storage: the current values of the given keys.
+    let code_key = hex0x(b":code");
+    ws.send(
+        &json!({"jsonrpc": "2.0", "id": 5, "method": "state_subscribeStorage",
+        "params": [[code_key, "0x01"]]}),
+    );
+    let reply = ws.receive();
+    let subscription = reply["result"].clone();
+    let message = ws.receive();
+    assert_eq!(message["method"], "state_storage");
+    assert_eq!(message["params"]["subscription"], subscription);
+    let changes = &message["params"]["result"]["changes"];
+    assert_eq!(changes[0][0], code_key);
+    assert_eq!(unhex(&changes[0][1]), runtime_wasm::WASM_BINARY_V1);
+    assert_eq!(changes[1], json!(["0x01", null]));
+
+    // Unsubscribing works, and submitAndWatch is refused like submit.
+    ws.send(
+        &json!({"jsonrpc": "2.0", "id": 6, "method": "state_unsubscribeStorage",
+        "params": [subscription]}),
+    );
+    assert_eq!(ws.receive()["result"], true);
+    ws.send(
+        &json!({"jsonrpc": "2.0", "id": 7, "method": "author_submitAndWatchExtrinsic",
+        "params": ["0x0400"]}),
+    );
+    let reply = ws.receive();
+    assert_eq!(error_of(&reply).0, 1040, "{reply}");
+}
