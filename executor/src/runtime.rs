@@ -2,7 +2,7 @@
 
 use std::{sync::OnceLock, time::Instant};
 
-use wasmtime::{InstancePre, Linker, Memory, Module, Store, StoreLimitsBuilder};
+use wasmtime::{Instance, InstancePre, Linker, Memory, Module, Store, StoreLimitsBuilder};
 
 use crate::{
     artifact::{ArtifactStore, Rejected},
@@ -11,7 +11,7 @@ use crate::{
     config::WASM_PAGE_SIZE,
     engine::RuntimeEngine,
     host,
-    instance::{legacy::LegacyPool, HostState, VersionReader},
+    instance::{call::memory_and_heap_base, legacy::LegacyPool, HostState, VersionReader},
     Error, HeapAllocStrategy, InstantiationStrategy, RuntimeVersion,
 };
 
@@ -149,9 +149,35 @@ impl Compiler<'_> {
     }
 }
 
+/// A new instance in its own store, with its memory sized for the call's heap.
+pub(crate) struct NewInstance {
+    pub store: Store<HostState>,
+    pub instance: Instance,
+    pub memory: Memory,
+    pub heap_base: u32,
+}
+
 impl Runtime {
+    /// Instantiates the runtime in a new store whose memory starts at, and may grow to, what
+    /// `heap` says.
+    pub fn instantiate(&self, heap: HeapAllocStrategy) -> Result<NewInstance, Error> {
+        let mut store = self.new_store(heap);
+        let instance = self
+            .instance_pre
+            .instantiate(&mut store)
+            .map_err(|e| Error::Instantiation(format!("{e:#}")))?;
+        let (memory, heap_base) = memory_and_heap_base(&mut store, &instance)?;
+        self.grow_to_initial_heap(&mut store, memory, heap)?;
+        Ok(NewInstance {
+            store,
+            instance,
+            memory,
+            heap_base,
+        })
+    }
+
     /// A store limited to the memory `heap` allows.
-    pub fn new_store(&self, heap: HeapAllocStrategy) -> Store<HostState> {
+    fn new_store(&self, heap: HeapAllocStrategy) -> Store<HostState> {
         let (_, max_pages) = heap.memory_pages(self.initial_pages);
         let limits = StoreLimitsBuilder::new()
             .memory_size(max_pages as usize * WASM_PAGE_SIZE as usize)
@@ -170,7 +196,7 @@ impl Runtime {
     }
 
     /// Grows a new instance's memory to the size `heap` starts with.
-    pub fn grow_to_initial_heap(
+    fn grow_to_initial_heap(
         &self,
         store: &mut Store<HostState>,
         memory: Memory,

@@ -11,12 +11,13 @@ pub(crate) fn call(
     call: call::Call<'_>,
     ext: &mut dyn Externalities,
 ) -> Result<Vec<u8>, Error> {
-    let mut store = runtime.new_store(heap);
-    let instance = runtime
-        .instance_pre
-        .instantiate(&mut store)
-        .map_err(|e| Error::Instantiation(format!("{e:#}")))?;
-    let (memory, heap_base) = call::memory_and_heap_base(&mut store, &instance)?;
-    runtime.grow_to_initial_heap(&mut store, memory, heap)?;
-    call::run(&mut store, &instance, memory, heap_base, call, ext)
+    let mut new = runtime.instantiate(heap)?;
+    call::run(
+        &mut new.store,
+        &new.instance,
+        new.memory,
+        new.heap_base,
+        call,
+        ext,
+    )
 }

@@ -15,7 +15,7 @@ use super::{call, HostState};
 use crate::{
     blob::{exported_global_name, DataSegment, RuntimeBlob},
     externalities::Externalities,
-    runtime::Runtime,
+    runtime::{NewInstance, Runtime},
     Error, HeapAllocStrategy,
 };
 
@@ -101,13 +101,12 @@ impl LegacyPool {
         runtime: &Runtime,
         heap: HeapAllocStrategy,
     ) -> Result<LegacyInstance, Error> {
-        let mut store = runtime.new_store(heap);
-        let instance = runtime
-            .instance_pre
-            .instantiate(&mut store)
-            .map_err(|e| Error::Instantiation(format!("{e:#}")))?;
-        let (memory, heap_base) = call::memory_and_heap_base(&mut store, &instance)?;
-        runtime.grow_to_initial_heap(&mut store, memory, heap)?;
+        let NewInstance {
+            mut store,
+            instance,
+            memory,
+            heap_base,
+        } = runtime.instantiate(heap)?;
         let mut globals = Vec::with_capacity(self.global_names.len());
         for name in &self.global_names {
             let global = instance.get_global(&mut store, name).ok_or_else(|| {
