@@ -185,3 +185,37 @@ fn version_from_sections_equals_core_version() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn runtime_panics_and_loops_fail_the_same_way_everywhere() {
+    let message = "strategies agree".to_string().encode();
+    for strategy in InstantiationStrategy::ALL {
+        let executor = executor(strategy);
+        let err = call(&executor, api::TEST_PANIC, &message).unwrap_err();
+        assert!(
+            matches!(&err, Error::RuntimePanic(m) if m.ends_with("strategies agree")),
+            "{strategy}: {err:?}"
+        );
+        let err = executor
+            .call_with_deadline(
+                &RuntimeCode::from_bytes(WASM_BINARY_V1),
+                api::TEST_INFINITE_LOOP,
+                &[],
+                &mut InMemoryExternalities::new(),
+                std::time::Duration::from_millis(20),
+            )
+            .unwrap_err();
+        assert!(matches!(err, Error::Timeout(_)), "{strategy}: {err:?}");
+        // Logging goes through the host and leaves no trace in the output.
+        assert_eq!(
+            call(&executor, api::TEST_LOG, &"hello".to_string().encode()).unwrap(),
+            Vec::<u8>::new()
+        );
+        assert_eq!(
+            <(u64, u64)>::decode(&mut &call(&executor, api::TEST_COUNTER, &[]).unwrap()[..])
+                .unwrap(),
+            (1, 42),
+            "{strategy}: a failed call leaked into the next"
+        );
+    }
+}
