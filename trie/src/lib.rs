@@ -29,7 +29,9 @@
 
 #![warn(missing_docs)]
 
+pub mod db;
 mod node;
+pub mod node_codec;
 
 use std::collections::BTreeMap;
 
