@@ -30,6 +30,12 @@ pub mod entry_points {
     pub const BLOCK_BUILDER_INHERENT_EXTRINSICS: &str = "BlockBuilder_inherent_extrinsics";
     /// `(Block, InherentData) -> CheckInherentsResult` (always okay).
     pub const BLOCK_BUILDER_CHECK_INHERENTS: &str = "BlockBuilder_check_inherents";
+    /// `(TransactionSource, OpaqueExtrinsic, BlockHash) -> TransactionValidity`
+    /// (`TaggedTransactionQueue` v3; see [`crate::primitives`] for the types).
+    pub const TAGGED_TRANSACTION_QUEUE_VALIDATE_TRANSACTION: &str =
+        "TaggedTransactionQueue_validate_transaction";
+    /// `(AccountId32) -> u32`: the account's next nonce (`AccountNonceApi` v1).
+    pub const ACCOUNT_NONCE_API_ACCOUNT_NONCE: &str = "AccountNonceApi_account_nonce";
 
     /// `() -> ()`, with an empty output.
     pub const TEST_EMPTY: &str = "TestApi_empty";

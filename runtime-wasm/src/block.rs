@@ -5,11 +5,7 @@ use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use scale_info::TypeInfo;
 
-/// A 32-byte hash.
-pub type Hash = [u8; 32];
-
-/// The block number type.
-pub type BlockNumber = u32;
+pub use crate::primitives::{BlockNumber, Hash};
 
 /// A digest item, with Substrate's variant indices (the ones not listed are not accepted).
 #[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
@@ -55,7 +51,7 @@ pub struct Header {
 }
 
 /// An extrinsic as the block carries it: opaque bytes (encoded as a length-prefixed `Vec<u8>`)
-/// whose content is an [`UncheckedExtrinsic`](crate::extrinsics::UncheckedExtrinsic)'s.
+/// whose content is an [`UncheckedExtrinsic`](crate::extrinsic::UncheckedExtrinsic)'s.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct OpaqueExtrinsic(pub Vec<u8>);
 

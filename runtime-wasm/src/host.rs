@@ -34,6 +34,11 @@ extern "C" {
     fn ext_hashing_keccak_256_version_1(data: u64) -> u32;
     fn ext_hashing_sha2_256_version_1(data: u64) -> u32;
 
+    fn ext_crypto_ed25519_verify_version_1(signature: u32, message: u64, public: u32) -> u32;
+    fn ext_crypto_sr25519_verify_version_2(signature: u32, message: u64, public: u32) -> u32;
+
+    fn ext_misc_runtime_version_version_1(code: u64) -> u64;
+
     fn ext_trie_blake2_256_ordered_root_version_2(input: u64, state_version: u32) -> u32;
 
     fn ext_logging_log_version_1(level: u32, target: u64, message: u64);
@@ -223,6 +228,39 @@ hash_fn! {
     keccak_256 => ext_hashing_keccak_256_version_1, 32;
     /// SHA2-256.
     sha2_256 => ext_hashing_sha2_256_version_1, 32;
+}
+
+/// Whether `signature` is `public`'s sr25519 signature of `message` (signing context
+/// `substrate`, as Substrate's `sr25519::Pair::sign`).
+pub fn sr25519_verify(signature: &[u8; 64], message: &[u8], public: &[u8; 32]) -> bool {
+    // SAFETY: the pointers and the span point at live arrays/slices of the expected lengths.
+    unsafe {
+        ext_crypto_sr25519_verify_version_2(
+            signature.as_ptr() as u32,
+            span_of(message),
+            public.as_ptr() as u32,
+        ) == 1
+    }
+}
+
+/// Whether `signature` is `public`'s ed25519 signature of `message`.
+pub fn ed25519_verify(signature: &[u8; 64], message: &[u8], public: &[u8; 32]) -> bool {
+    // SAFETY: the pointers and the span point at live arrays/slices of the expected lengths.
+    unsafe {
+        ext_crypto_ed25519_verify_version_1(
+            signature.as_ptr() as u32,
+            span_of(message),
+            public.as_ptr() as u32,
+        ) == 1
+    }
+}
+
+/// The SCALE-encoded `RuntimeVersion` of the wasm blob `code`, or `None` if the host cannot
+/// read it.
+pub fn runtime_version(code: &[u8]) -> Option<Vec<u8>> {
+    // SAFETY: the span points at a live slice.
+    let span = unsafe { ext_misc_runtime_version_version_1(span_of(code)) };
+    take_decoded(span, "ext_misc_runtime_version result")
 }
 
 /// The root of the BLAKE2-256 trie whose keys are the compact-encoded indices of `values`.

@@ -2,11 +2,18 @@
 //!
 //! Compiled to `wasm32-unknown-unknown` (see `build.sh`) it *is* the runtime: a `no_std`
 //! module that imports its memory and Substrate's host functions from `env` and exports the
-//! runtime API entry points (`Core_*`, `Metadata_*`, `BlockBuilder_*`, `TestApi_*`).
+//! runtime API entry points (`Core_*`, `Metadata_*`, `BlockBuilder_*`,
+//! `TaggedTransactionQueue_*`, `AccountNonceApi_*`, `TestApi_*`).
 //!
-//! Compiled for the host it has no dependencies and only exposes the committed, reproducibly
-//! built blobs ([`WASM_BINARY_V1`], [`WASM_BINARY_V2`]) and the version constants they were
-//! built from, so the executor and node never need a wasm toolchain.
+//! Its pallets: `System` (index 0: block lifecycle, accounts, block hashes, `remark`,
+//! `set_heap_pages`, `set_code`), `TestStorage` (1: raw storage writes) and `Balances` (2:
+//! signed transfers). Extrinsics are Substrate's v4 `UncheckedExtrinsic`s, signed with
+//! sr25519 (or ed25519) by `MultiAddress::Id` accounts (see [`extrinsic`]).
+//!
+//! Compiled for the host it exposes the committed, reproducibly built blobs
+//! ([`WASM_BINARY_V1`], [`WASM_BINARY_V2`]) and the version constants they were built from,
+//! so the executor and node never need a wasm toolchain; and, sharing the runtime's own
+//! encodings, the dev chain's genesis storage ([`genesis`]) and extrinsic builders ([`tx`]).
 //!
 //! # ABI
 //! Every export is `fn(ptr: i32, len: i32) -> i64`: the SCALE-encoded arguments are at
@@ -19,6 +26,11 @@
 extern crate alloc;
 
 mod blake2;
+pub mod calls;
+pub mod extrinsic;
+mod hashing;
+pub mod primitives;
+pub mod storage;
 pub mod version;
 
 pub use version::SPEC_NAME;
@@ -26,9 +38,11 @@ pub use version::SPEC_NAME;
 #[cfg(target_arch = "wasm32")]
 mod allocator;
 #[cfg(target_arch = "wasm32")]
+mod balances;
+#[cfg(target_arch = "wasm32")]
 mod block;
 #[cfg(target_arch = "wasm32")]
-mod extrinsics;
+mod executive;
 #[cfg(target_arch = "wasm32")]
 mod host;
 #[cfg(target_arch = "wasm32")]
@@ -44,11 +58,16 @@ mod test_storage;
 mod blobs;
 #[cfg(not(target_arch = "wasm32"))]
 pub use blobs::*;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod genesis;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod tx;
 
 #[cfg(target_arch = "wasm32")]
 mod exports {
-    use crate::block::{Block, Header, OpaqueExtrinsic};
-    use crate::{host, metadata, system, test_api, version};
+    use crate::block::{Block, Hash, Header, OpaqueExtrinsic};
+    use crate::primitives::{AccountId32, TransactionSource};
+    use crate::{executive, host, metadata, system, test_api, version};
     use alloc::collections::BTreeMap;
     use alloc::string::String;
     use alloc::vec::Vec;
@@ -118,6 +137,14 @@ mod exports {
             let _ = (block, data);
             CheckInherentsResult { okay: true, fatal_error: false, errors: InherentData::new() }
         };
+
+        TaggedTransactionQueue_validate_transaction(
+            source: TransactionSource,
+            tx: OpaqueExtrinsic,
+            block_hash: Hash
+        ) => executive::validate_transaction(source, &tx, block_hash);
+
+        AccountNonceApi_account_nonce(account: AccountId32) => system::account_nonce(&account);
 
         TestApi_empty() => ();
         TestApi_counter() => test_api::counter();

@@ -1,65 +1,59 @@
 //! The System pallet and the block lifecycle built on it.
 //!
 //! System keeps the header fields of the block being built (number, parent hash, digest) in
-//! storage under FRAME-style keys (`twox128(pallet) ++ twox128(item)`), and records every
-//! applied extrinsic (`ExtrinsicData`, indexed by the well-known `:extrinsic_index` counter)
-//! so `finalize_block` can compute the extrinsics root. The extrinsic records and the counter
-//! only live while a block is being built; number, parent hash and digest stay in the state.
+//! storage under FRAME's keys (`twox128(pallet) ++ twox128(item)`), the accounts
+//! (`System::Account`, FRAME's layout, balances included), and the hashes of recent blocks
+//! (`System::BlockHash`, the genesis hash included) that signed transactions commit to. It
+//! records every applied extrinsic (`ExtrinsicData`, indexed by the well-known
+//! `:extrinsic_index` counter) so `finalize_block` can compute the extrinsics root. The
+//! extrinsic records and the counter only live while a block is being built.
 
 use crate::block::{
     Block, BlockNumber, Digest, DigestItem, ExtrinsicInclusionMode, Hash, Header, HexDisplay,
     OpaqueExtrinsic,
 };
-use crate::extrinsics::{
-    ApplyExtrinsicResult, DispatchResult, InvalidTransaction, TransactionValidityError,
-    UncheckedExtrinsic,
+use crate::calls::{SystemCall as Call, SYSTEM_INDEX};
+use crate::extrinsic::UncheckedExtrinsic;
+use crate::primitives::{
+    AccountId32, AccountInfo, ApplyExtrinsicResult, DispatchError, DispatchResult,
+    InvalidTransaction, ModuleError, Nonce, TransactionValidityError,
 };
-use crate::host;
+use crate::storage::{
+    self, BLOCK_HASH_COUNT, CODE_KEY, EXTRINSIC_INDEX_KEY, HEAP_PAGES_KEY, SYSTEM, SYSTEM_DIGEST,
+    SYSTEM_EXTRINSIC_DATA, SYSTEM_NUMBER, SYSTEM_PARENT_HASH,
+};
+use crate::{executive, host, version};
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use scale_info::TypeInfo;
 
 /// The pallet's name, the first half of its storage keys.
-pub const PALLET: &str = "System";
-/// The pallet's index in `RuntimeCall`.
-pub const PALLET_INDEX: u8 = 0;
+pub const PALLET: &str = SYSTEM;
 
-/// Storage item: the number of the block being built or last built (`u32`).
-pub const NUMBER: &str = "Number";
-/// Storage item: the parent hash of that block (`[u8; 32]`).
-pub const PARENT_HASH: &str = "ParentHash";
-/// Storage item: the digest of that block (`Digest`).
-pub const DIGEST: &str = "Digest";
-/// Storage map item: extrinsic index (`u32`, `Twox64Concat`) to the encoded extrinsic, for
-/// the extrinsics of the block being built.
-pub const EXTRINSIC_DATA: &str = "ExtrinsicData";
-
-/// Well-known key: index of the next extrinsic (`u32`); present only while building a block.
-pub const EXTRINSIC_INDEX_KEY: &[u8] = b":extrinsic_index";
-/// Well-known key read by the executor: the number of 64 KiB heap pages (`u64`).
-pub const HEAP_PAGES_KEY: &[u8] = b":heappages";
-
-/// The System pallet's calls. Variant names are the call names metadata exposes.
-#[allow(non_camel_case_types)]
-#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
-pub enum Call {
-    /// Does nothing; lets a test put arbitrary bytes in a block.
+/// The pallet's errors (the variant index is what `ModuleError::error` carries).
+#[derive(Encode, Decode, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Error {
+    /// `set_code`: the new runtime has another `spec_name`.
     #[codec(index = 0)]
-    remark {
-        /// Ignored.
-        remark: Vec<u8>,
-    },
-    /// Sets the number of heap pages the executor gives the runtime from the next block on.
-    /// There are no origins yet, so anyone may call it: this runtime is for tests and dev
-    /// chains only.
+    InvalidSpecName,
+    /// `set_code`: the new runtime's `spec_version` is not higher than the current one.
     #[codec(index = 1)]
-    set_heap_pages {
-        /// Number of 64 KiB pages.
-        pages: u64,
-    },
+    SpecVersionNeedsToIncrease,
+    /// `set_code`: the host could not read the new runtime's version.
+    #[codec(index = 2)]
+    FailedToExtractRuntimeVersion,
 }
 
-/// Executes a System call.
+impl From<Error> for DispatchError {
+    fn from(error: Error) -> Self {
+        DispatchError::Module(ModuleError {
+            index: SYSTEM_INDEX,
+            error: [error as u8, 0, 0, 0],
+        })
+    }
+}
+
+/// Executes a System call (any origin).
 pub fn dispatch(call: Call) -> DispatchResult {
     match call {
         Call::remark { .. } => Ok(()),
@@ -69,27 +63,48 @@ pub fn dispatch(call: Call) -> DispatchResult {
             deposit_log(DigestItem::RuntimeEnvironmentUpdated);
             Ok(())
         }
+        Call::set_code { code } => set_code(&code),
     }
 }
 
-/// The storage key of the plain storage item `item` of `pallet`.
-pub fn value_key(pallet: &str, item: &str) -> Vec<u8> {
-    let mut key = host::twox_128(pallet.as_bytes()).to_vec();
-    key.extend_from_slice(&host::twox_128(item.as_bytes()));
-    key
+/// The leading fields of a SCALE `RuntimeVersion` (every version of the struct starts so).
+#[derive(Decode)]
+struct VersionPrefix {
+    spec_name: Vec<u8>,
+    _impl_name: Vec<u8>,
+    _authoring_version: u32,
+    spec_version: u32,
 }
 
-/// The key of `ExtrinsicData[index]` (`Twox64Concat` hasher: hash then the encoded index).
+/// `System::set_code`: checks that `code` is an upgrade of this runtime (same `spec_name`,
+/// higher `spec_version`), then stores it as `:code` and signals the change in the digest.
+fn set_code(code: &[u8]) -> DispatchResult {
+    let version = host::runtime_version(code)
+        .and_then(|bytes| VersionPrefix::decode(&mut &bytes[..]).ok())
+        .ok_or(Error::FailedToExtractRuntimeVersion)?;
+    if version.spec_name != version::SPEC_NAME.as_bytes() {
+        return Err(Error::InvalidSpecName.into());
+    }
+    if version.spec_version <= version::SPEC_VERSION {
+        return Err(Error::SpecVersionNeedsToIncrease.into());
+    }
+    host::storage_set(CODE_KEY, code);
+    deposit_log(DigestItem::RuntimeEnvironmentUpdated);
+    Ok(())
+}
+
+/// The storage key of the System item `item`.
+fn value_key(item: &str) -> Vec<u8> {
+    storage::value_key(PALLET, item)
+}
+
+/// The key of `ExtrinsicData[index]`.
 fn extrinsic_data_key(index: u32) -> Vec<u8> {
-    let mut key = value_key(PALLET, EXTRINSIC_DATA);
-    let encoded = index.encode();
-    key.extend_from_slice(&host::twox_64(&encoded));
-    key.extend_from_slice(&encoded);
-    key
+    storage::twox_64_concat_key(PALLET, SYSTEM_EXTRINSIC_DATA, &index)
 }
 
 /// Reads and decodes a storage value; a value that does not decode means corrupt state.
-fn get<T: Decode>(key: &[u8]) -> Option<T> {
+pub fn get<T: Decode>(key: &[u8]) -> Option<T> {
     let bytes = host::storage_get(key)?;
     match T::decode(&mut &bytes[..]) {
         Ok(value) => Some(value),
@@ -97,14 +112,50 @@ fn get<T: Decode>(key: &[u8]) -> Option<T> {
     }
 }
 
-fn put<T: Encode>(key: &[u8], value: &T) {
+/// Encodes and writes a storage value.
+pub fn put<T: Encode>(key: &[u8], value: &T) {
     host::storage_set(key, &value.encode());
+}
+
+/// `System::Account(who)`, the default (all zero) if the account does not exist.
+pub fn account(who: &AccountId32) -> AccountInfo {
+    get(&storage::account_key(who)).unwrap_or_default()
+}
+
+/// Writes `System::Account(who)`.
+pub fn put_account(who: &AccountId32, info: &AccountInfo) {
+    put(&storage::account_key(who), info);
+}
+
+/// `AccountNonceApi_account_nonce`: the nonce `who`'s next transaction must have.
+pub fn account_nonce(who: &AccountId32) -> Nonce {
+    account(who).nonce
+}
+
+/// The number of the block being built (or of the last one built, outside block building).
+pub fn block_number() -> BlockNumber {
+    get(&value_key(SYSTEM_NUMBER)).unwrap_or_default()
+}
+
+/// Sets the number of the block being built.
+pub fn set_block_number(number: BlockNumber) {
+    put(&value_key(SYSTEM_NUMBER), &number);
+}
+
+/// `System::BlockHash(number)`, if known.
+pub fn block_hash(number: BlockNumber) -> Option<Hash> {
+    get(&storage::block_hash_key(number))
+}
+
+/// Records `System::BlockHash(number)`.
+pub fn set_block_hash(number: BlockNumber, hash: &Hash) {
+    put(&storage::block_hash_key(number), hash);
 }
 
 /// Appends an item to the digest of the block being built.
 pub fn deposit_log(item: DigestItem) {
     // The digest is stored as a SCALE vector, so the host can append in place.
-    host::storage_append(&value_key(PALLET, DIGEST), &item.encode());
+    host::storage_append(&value_key(SYSTEM_DIGEST), &item.encode());
 }
 
 /// The index of the next extrinsic of the block being built.
@@ -119,14 +170,25 @@ fn extrinsic_index(caller: &str) -> u32 {
 
 /// `Core_initialize_block`: starts building the block on top of `header.parent_hash`.
 ///
+/// Records the parent's hash as `BlockHash(number - 1)` (so block 1 records the genesis hash
+/// as `BlockHash(0)`, which signed transactions commit to) and forgets the hash of the block
+/// [`BLOCK_HASH_COUNT`] before the parent, except the genesis hash.
+///
 /// Only the pre-runtime digest items are kept: the others are produced during execution
 /// (e.g. `RuntimeEnvironmentUpdated`) or added afterwards (seals).
 pub fn initialize_block(header: &Header) -> ExtrinsicInclusionMode {
     // Leftovers of a block that was never finalized must not leak into this one.
-    host::storage_clear_prefix(&value_key(PALLET, EXTRINSIC_DATA), None);
+    host::storage_clear_prefix(&value_key(SYSTEM_EXTRINSIC_DATA), None);
     put(EXTRINSIC_INDEX_KEY, &0u32);
-    put(&value_key(PALLET, NUMBER), &header.number);
-    put(&value_key(PALLET, PARENT_HASH), &header.parent_hash);
+    set_block_number(header.number);
+    put(&value_key(SYSTEM_PARENT_HASH), &header.parent_hash);
+    if let Some(parent) = header.number.checked_sub(1) {
+        set_block_hash(parent, &header.parent_hash);
+        let expired = parent.saturating_sub(BLOCK_HASH_COUNT);
+        if expired > 0 {
+            host::storage_clear(&storage::block_hash_key(expired));
+        }
+    }
     let logs = header
         .digest
         .logs
@@ -134,27 +196,30 @@ pub fn initialize_block(header: &Header) -> ExtrinsicInclusionMode {
         .filter(|item| matches!(item, DigestItem::PreRuntime(..)))
         .cloned()
         .collect();
-    put(&value_key(PALLET, DIGEST), &Digest { logs });
+    put(&value_key(SYSTEM_DIGEST), &Digest { logs });
     ExtrinsicInclusionMode::AllExtrinsics
 }
 
 /// `BlockBuilder_apply_extrinsic`: includes `extrinsic` in the block being built and
 /// dispatches its call.
 ///
-/// An extrinsic that does not parse is not included (`Err`). A parsed one is recorded for the
-/// extrinsics root whatever its dispatch gives, but the dispatch runs in a storage transaction
-/// that is rolled back if it fails, so a failed call leaves no partial writes.
+/// An extrinsic that does not parse or fails its checks (signature, nonce, era, tip; an
+/// unsigned call that needs a signed origin) is not included (`Err`), and changes nothing. An
+/// included one is recorded for the extrinsics root, a signed one's nonce is incremented and
+/// its tip burned, whatever its dispatch gives; but the dispatch runs in a storage
+/// transaction that is rolled back if it fails, so a failed call leaves no partial writes.
 pub fn apply_extrinsic(extrinsic: &OpaqueExtrinsic) -> ApplyExtrinsicResult {
     let index = extrinsic_index("BlockBuilder_apply_extrinsic");
     let xt = UncheckedExtrinsic::from_content(&extrinsic.0)
         .map_err(|_| TransactionValidityError::Invalid(InvalidTransaction::Call))?;
+    let origin = executive::pre_dispatch(&xt)?;
 
     // The root commits to the extrinsic as the block carries it, length prefix included.
     host::storage_set(&extrinsic_data_key(index), &extrinsic.encode());
     put(EXTRINSIC_INDEX_KEY, &(index + 1));
 
     host::start_transaction();
-    let result = xt.call.dispatch();
+    let result = executive::dispatch(origin, xt.call);
     match result {
         Ok(()) => host::commit_transaction(),
         Err(_) => host::rollback_transaction(),
@@ -180,9 +245,9 @@ pub fn finalize_block() -> Header {
         .collect();
     let extrinsics_root = host::ordered_trie_root(&extrinsics);
 
-    let number: BlockNumber = get(&value_key(PALLET, NUMBER)).unwrap_or_default();
-    let parent_hash: Hash = get(&value_key(PALLET, PARENT_HASH)).unwrap_or_default();
-    let digest: Digest = get(&value_key(PALLET, DIGEST)).unwrap_or_default();
+    let number = block_number();
+    let parent_hash: Hash = get(&value_key(SYSTEM_PARENT_HASH)).unwrap_or_default();
+    let digest: Digest = get(&value_key(SYSTEM_DIGEST)).unwrap_or_default();
     // Last: the root must cover every write above.
     let state_root = host::storage_root();
     Header {

@@ -49,16 +49,23 @@ pub const METADATA_API_ID: [u8; 8] = api_id("Metadata");
 /// Id of `BlockBuilder` (`apply_extrinsic`, `finalize_block`, `inherent_extrinsics`,
 /// `check_inherents`).
 pub const BLOCK_BUILDER_API_ID: [u8; 8] = api_id("BlockBuilder");
+/// Id of `TaggedTransactionQueue` (`validate_transaction`).
+pub const TAGGED_TRANSACTION_QUEUE_API_ID: [u8; 8] = api_id("TaggedTransactionQueue");
+/// Id of `AccountNonceApi` (`account_nonce`).
+pub const ACCOUNT_NONCE_API_ID: [u8; 8] = api_id("AccountNonceApi");
 /// Id of the project's own `TestApi` (the `TestApi_*` entry points).
 pub const TEST_API_ID: [u8; 8] = api_id("TestApi");
 
 /// The implemented runtime APIs and their versions, in the order they are encoded.
-pub const APIS: [([u8; 8], u32); 4] = [
+pub const APIS: [([u8; 8], u32); 6] = [
     // v5: `initialize_block` returns `ExtrinsicInclusionMode`.
     (CORE_API_ID, 5),
     (METADATA_API_ID, 1),
     // v6: `apply_extrinsic` returns `ApplyExtrinsicResult` with the current error types.
     (BLOCK_BUILDER_API_ID, 6),
+    // v3: `validate_transaction(source, tx, block_hash)`.
+    (TAGGED_TRANSACTION_QUEUE_API_ID, 3),
+    (ACCOUNT_NONCE_API_ID, 1),
     (TEST_API_ID, 1),
 ];
 
@@ -226,6 +233,12 @@ mod tests {
         assert_eq!(u64::from_be_bytes(METADATA_API_ID), 0x37e397fc7c91f5e4);
         assert_eq!(u64::from_be_bytes(BLOCK_BUILDER_API_ID), 0x40fe3ad401f8959a);
         assert_eq!(u64::from_be_bytes(TEST_API_ID), 0xb5ee1dba646070d6);
+        // The ids every Substrate runtime declares for these two.
+        assert_eq!(
+            u64::from_be_bytes(TAGGED_TRANSACTION_QUEUE_API_ID),
+            0xd2bc9897eed08f15
+        );
+        assert_eq!(u64::from_be_bytes(ACCOUNT_NONCE_API_ID), 0xbc9d89904f5b923f);
     }
 
     #[test]
