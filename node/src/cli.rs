@@ -40,9 +40,9 @@ pub enum Command {
     PrecompileRuntime(PrecompileRuntimeCmd),
     /// Remove the whole chain database.
     PurgeChain(PurgeChainCmd),
-    /// Export blocks (not implemented yet).
+    /// Export blocks to a file (or stdout).
     ExportBlocks(ExportBlocksCmd),
-    /// Import blocks (not implemented yet).
+    /// Import blocks from a file (or stdin).
     ImportBlocks(ImportBlocksCmd),
 }
 
@@ -200,10 +200,10 @@ pub struct RunCmd {
     #[arg(long, value_name = "MS", default_value_t = 10_000, hide = true)]
     pub rpc_call_timeout: u64,
 
-    /// The time between two blocks authored on a development chain, in milliseconds (block
-    /// authoring is not implemented yet).
-    #[arg(long, value_name = "MS", default_value_t = 6000)]
-    pub block_time: u64,
+    /// The time between two authored blocks, in milliseconds. 0 authors a block whenever the
+    /// transaction pool has ready extrinsics. Default: 0 with `--dev`, else 6000.
+    #[arg(long, value_name = "MS")]
+    pub block_time: Option<u64>,
 
     #[allow(missing_docs)]
     #[command(flatten)]
@@ -251,6 +251,13 @@ impl RunCmd {
             RpcMethods::Unsafe => false,
             RpcMethods::Auto => !self.rpc_listen_addr().ip().is_loopback(),
         }
+    }
+
+    /// The block time in effect: `--block-time`, else 0 (on demand) for `--dev` and
+    /// Substrate's 6000 ms otherwise.
+    pub fn effective_block_time(&self) -> u64 {
+        self.block_time
+            .unwrap_or(if self.shared.dev { 0 } else { 6000 })
     }
 
     /// Whether the node authors blocks (`--validator`, or `--dev`).
@@ -375,6 +382,10 @@ mod tests {
         let cli = Cli::parse_from(["node", "--dev"]);
         assert_eq!(cli.run.shared.chain_id(), Some("dev"));
         assert!(cli.run.is_authority());
+        assert_eq!(cli.run.effective_block_time(), 0);
+        assert_eq!(Cli::parse_from(["node"]).run.effective_block_time(), 6000);
+        let cli = Cli::parse_from(["node", "--dev", "--block-time", "50"]);
+        assert_eq!(cli.run.effective_block_time(), 50);
         let cli = Cli::parse_from(["node", "--dev", "--chain", "x.json"]);
         assert_eq!(cli.run.shared.chain_id(), Some("x.json"));
     }

@@ -1,5 +1,5 @@
-//! The subcommands: `build-spec`, `precompile-runtime`, `purge-chain`; `export-blocks` and
-//! `import-blocks` are not implemented yet and say so.
+//! The subcommands: `build-spec`, `precompile-runtime`, `purge-chain`, `export-blocks` and
+//! `import-blocks`.
 
 use std::io::{BufRead, Write};
 
@@ -7,7 +7,12 @@ use executor::{Executor, RuntimeCode};
 
 use crate::{
     cli::{BuildSpecCmd, ExportBlocksCmd, ImportBlocksCmd, PrecompileRuntimeCmd, PurgeChainCmd},
-    client::hex_hash,
+    client::{
+        hex_hash,
+        import::{
+            block_to_json, import_block, read_binary, read_json, write_binary, Block, Imported,
+        },
+    },
     service::{executor_config, genesis_code, load_spec, BasePath},
     Error,
 };
@@ -103,20 +108,94 @@ pub fn purge_chain(cmd: &PurgeChainCmd) -> Result<(), Error> {
     }
 }
 
-/// `export-blocks`: not implemented yet.
-pub fn export_blocks(_cmd: &ExportBlocksCmd) -> Result<(), Error> {
-    Err(
-        "`export-blocks` is not implemented yet: this node does not store blocks yet \
-         (the chain database comes next)"
-            .into(),
-    )
+/// Opens the chain database of a subcommand's chain (creating it with the genesis block if
+/// needed).
+fn open_chain(
+    shared: &crate::cli::SharedParams,
+) -> Result<(std::sync::Arc<crate::client::Client>, BasePath), Error> {
+    let spec = load_spec(shared.chain_id())?;
+    let base_path = BasePath::given_or_default(shared.base_path.as_deref());
+    let config = executor::ExecutorConfig {
+        artifact_dir: Some(base_path.runtimes_dir()),
+        ..Default::default()
+    };
+    let executor = std::sync::Arc::new(Executor::new(config)?);
+    let (client, _) = crate::service::open_client(spec, &base_path, executor)?;
+    Ok((client, base_path))
 }
 
-/// `import-blocks`: not implemented yet.
-pub fn import_blocks(_cmd: &ImportBlocksCmd) -> Result<(), Error> {
-    Err(
-        "`import-blocks` is not implemented yet: this node cannot import blocks yet \
-         (block import comes with the chain database)"
-            .into(),
-    )
+/// `export-blocks`: writes the canonical blocks `--from..=--to` (JSON, or Substrate's binary
+/// format with `--binary`).
+pub fn export_blocks(cmd: &ExportBlocksCmd) -> Result<(), Error> {
+    let (client, _base) = open_chain(&cmd.shared)?;
+    let best = client.info().best_number;
+    let to = cmd.to.unwrap_or(best).min(best);
+    let mut blocks = Vec::new();
+    for number in cmd.from..=to {
+        let hash = client
+            .hash(number)?
+            .ok_or_else(|| format!("no block #{number} in the chain"))?;
+        let header = client.header(&hash)?.ok_or("missing header")?;
+        let extrinsics = client.body(&hash)?.ok_or("missing body")?;
+        blocks.push(Block { header, extrinsics });
+    }
+    let output = if cmd.binary {
+        write_binary(&blocks)
+    } else {
+        let mut out = Vec::new();
+        for block in &blocks {
+            out.extend(block_to_json(block).to_string().into_bytes());
+            out.push(b'\n');
+        }
+        out
+    };
+    match &cmd.output {
+        Some(path) => std::fs::write(path, output)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&output)?;
+            stdout.flush()?;
+        }
+    }
+    tracing::info!("Exported {} blocks (#{}..=#{to})", blocks.len(), cmd.from);
+    Ok(())
+}
+
+/// `import-blocks`: executes and stores the blocks of a file (or stdin), in order.
+pub fn import_blocks(cmd: &ImportBlocksCmd) -> Result<(), Error> {
+    let data = match &cmd.input {
+        Some(path) => {
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        }
+        None => {
+            let mut data = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut data)?;
+            data
+        }
+    };
+    let blocks = if cmd.binary {
+        read_binary(&data)?
+    } else {
+        read_json(&data)?
+    };
+    let (client, _base) = open_chain(&cmd.shared)?;
+    let (mut stored, mut known) = (0usize, 0usize);
+    for block in blocks {
+        let number = block.header.number;
+        match import_block(&client, block).map_err(|e| format!("block #{number}: {e}"))? {
+            Imported::Stored(hash) => {
+                stored += 1;
+                tracing::info!("Imported block #{number} ({})", hex_hash(&hash));
+            }
+            Imported::AlreadyInChain(_) => known += 1,
+        }
+    }
+    let info = client.info();
+    tracing::info!(
+        "🎉 Imported {stored} blocks ({known} already in the chain). Best: #{} ({})",
+        info.best_number,
+        hex_hash(&info.best_hash)
+    );
+    Ok(())
 }

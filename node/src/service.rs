@@ -9,13 +9,19 @@ use std::{
 
 use chain_spec::ChainSpec;
 use executor::{
-    externalities::{InMemoryBackend, Storage},
-    Executor, ExecutorConfig, HeapAllocStrategy, RuntimeCode, RuntimeVersion,
+    externalities::Storage, Executor, ExecutorConfig, HeapAllocStrategy, RuntimeCode,
+    RuntimeVersion,
 };
 
 use crate::{
     cli::{ExecutorParams, RunCmd},
-    client::{hex_hash, Client, InMemoryChain, StateAt},
+    client::{
+        author,
+        db::{ChainDb, GenesisBlock},
+        hex_hash,
+        pool::Pool,
+        Client,
+    },
     rpc::{self, system::SystemInfo, RpcContext, ServerSettings},
     Error, IMPL_NAME, IMPL_VERSION,
 };
@@ -76,9 +82,14 @@ impl BasePath {
         self.path.join("chains").join(id)
     }
 
-    /// The database directory of chain `id` (where parity-db will live).
+    /// The database directory of chain `id`.
     pub fn database_dir(&self, id: &str) -> PathBuf {
         self.chain_dir(id).join("paritydb")
+    }
+
+    /// Where the full node's parity-db database of chain `id` lives.
+    pub fn full_database_dir(&self, id: &str) -> PathBuf {
+        self.database_dir(id).join("full")
     }
 
     /// Where precompiled runtimes are kept.
@@ -122,7 +133,7 @@ pub struct Genesis {
     /// The genesis header.
     pub header: chain_spec::Header,
     /// The genesis state.
-    pub state: StateAt,
+    pub storage: Storage,
     /// The genesis runtime's version.
     pub version: RuntimeVersion,
 }
@@ -137,15 +148,35 @@ pub fn genesis(spec: ChainSpec, executor: &Executor) -> Result<Genesis, Error> {
     };
     let header = spec.genesis_header(version.state_version())?;
     let storage = spec.into_genesis_storage()?;
-    let state = StateAt::new(InMemoryBackend::new(Storage {
-        top: storage.top,
-        children_default: storage.children_default,
-    }));
     Ok(Genesis {
         header,
-        state,
+        storage: Storage {
+            top: storage.top,
+            children_default: storage.children_default,
+        },
         version,
     })
+}
+
+/// Opens (or creates, writing the genesis block of `spec`) the chain database of `spec`
+/// under `base_path`, and the client over it.
+pub fn open_client(
+    spec: ChainSpec,
+    base_path: &BasePath,
+    executor: Arc<Executor>,
+) -> Result<(Arc<Client>, Genesis), Error> {
+    let path = base_path.full_database_dir(&spec.id);
+    let genesis = genesis(spec, &executor)?;
+    let db = ChainDb::open(
+        &path,
+        GenesisBlock {
+            header: &genesis.header,
+            storage: &genesis.storage,
+            state_version: genesis.version.state_version(),
+        },
+    )?;
+    tracing::info!("💾 Database: ParityDb at {}", path.display());
+    Ok((Arc::new(Client::new(Arc::new(db), executor)), genesis))
 }
 
 /// A running node.
@@ -153,6 +184,7 @@ pub struct Node {
     /// The chain.
     pub client: Arc<Client>,
     rpc: jsonrpsee::server::ServerHandle,
+    authoring: Option<tokio::task::JoinHandle<()>>,
     _base_path: BasePath,
 }
 
@@ -161,6 +193,9 @@ impl Node {
     pub async fn run_until_signal(self) {
         wait_for_signal().await;
         tracing::info!("Shutting down");
+        if let Some(authoring) = &self.authoring {
+            authoring.abort();
+        }
         let _ = self.rpc.stop();
         self.rpc.stopped().await;
     }
@@ -210,10 +245,6 @@ pub async fn start(cmd: RunCmd) -> Result<Node, Error> {
             "FULL"
         }
     );
-    tracing::info!(
-        "💾 Database: none yet, the chain is kept in memory (base path: {})",
-        base_path.path().display()
-    );
 
     let config = executor_config(&cmd.executor, Some(base_path.runtimes_dir()));
     let executor = Arc::new(Executor::new(config)?);
@@ -234,11 +265,12 @@ pub async fn start(cmd: RunCmd) -> Result<Node, Error> {
         chain_type: spec.chain_type.clone(),
         properties: spec.properties.clone().unwrap_or_default(),
     };
-    let genesis = {
+    let (client, genesis) = {
         let executor = executor.clone();
-        tokio::task::spawn_blocking(move || genesis(spec, &executor))
+        let base_path = BasePath::new(base_path.path().to_owned());
+        tokio::task::spawn_blocking(move || open_client(spec, &base_path, executor))
             .await
-            .map_err(|e| format!("building the genesis block panicked: {e}"))??
+            .map_err(|e| format!("opening the chain database panicked: {e}"))??
     };
     let genesis_hash = genesis.header.hash();
     tracing::info!(
@@ -256,19 +288,38 @@ pub async fn start(cmd: RunCmd) -> Result<Node, Error> {
         v.transaction_version,
         v.state_version()
     );
-    let backend = Arc::new(InMemoryChain::new(genesis.header, genesis.state));
-    let client = Arc::new(Client::new(backend, executor));
-
-    if cmd.is_authority() {
-        tracing::warn!(
-            "Block authoring is not implemented yet: the node serves the genesis state only \
-             (--block-time {} ms has no effect)",
-            cmd.block_time
+    let info = client.info();
+    if info.best_number > 0 {
+        tracing::info!(
+            "📦 Highest known block at #{} ({})",
+            info.best_number,
+            hex_hash(&info.best_hash)
         );
     }
+    let pool = Arc::new(Pool::new());
+    let authoring = if cmd.is_authority() {
+        let block_time = cmd.effective_block_time();
+        tracing::info!(
+            "🧑‍🌾 Authoring blocks {}",
+            if block_time == 0 {
+                "whenever the transaction pool has ready extrinsics".to_owned()
+            } else {
+                format!("every {block_time} ms")
+            }
+        );
+        let period = (block_time > 0).then(|| Duration::from_millis(block_time));
+        Some(tokio::spawn(author::run(
+            client.clone(),
+            pool.clone(),
+            period,
+        )))
+    } else {
+        None
+    };
 
     let ctx = Arc::new(RpcContext {
         client: client.clone(),
+        pool,
         call_timeout: Duration::from_millis(cmd.rpc_call_timeout),
         deny_unsafe: cmd.deny_unsafe_rpc(),
     });
@@ -306,6 +357,7 @@ pub async fn start(cmd: RunCmd) -> Result<Node, Error> {
     Ok(Node {
         client,
         rpc,
+        authoring,
         _base_path: base_path,
     })
 }
@@ -357,6 +409,10 @@ mod tests {
         assert_eq!(
             base.database_dir("dev"),
             Path::new("/b/chains/dev/paritydb")
+        );
+        assert_eq!(
+            base.full_database_dir("dev"),
+            Path::new("/b/chains/dev/paritydb/full")
         );
         assert_eq!(base.runtimes_dir(), Path::new("/b/runtimes"));
         let temp = BasePath::temporary().unwrap();

@@ -120,19 +120,6 @@ fn purge_chain_asks_then_removes_the_database() {
 }
 
 #[test]
-fn unimplemented_subcommands_fail_clearly() {
-    for command in ["export-blocks", "import-blocks"] {
-        let output = run(&[command, "--dev"]);
-        assert!(!output.status.success(), "{command} succeeded");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            stderr.contains("not implemented yet"),
-            "{command}: {stderr}"
-        );
-    }
-}
-
-#[test]
 fn bad_chain_spec_is_reported() {
     let output = run(&["--chain", "/nonexistent/spec.json", "--tmp"]);
     assert!(!output.status.success());

@@ -252,9 +252,20 @@ fn bad_input_gets_substrate_s_error_codes() {
         node.error("state_getKeysPaged", json!(["0x", 1001])).0,
         4002
     );
-    let (code, message) = node.error("author_submitExtrinsic", json!(["0x0400"]));
-    assert_eq!(code, 1040);
-    assert!(message.contains("no transaction pool"), "{message}");
+    // An extrinsic the runtime refuses: Substrate's "Invalid Transaction" with the reason.
+    let response = node.request("author_submitExtrinsic", json!(["0x0400"]));
+    assert_eq!(error_of(&response), (1010, "Invalid Transaction".into()));
+    assert_eq!(
+        response["error"]["data"],
+        "Transaction call is not expected"
+    );
+    // Bytes that are not an extrinsic at all.
+    let (code, message) = node.error("author_submitExtrinsic", json!(["0x08"]));
+    assert_eq!(code, 1001);
+    assert!(
+        message.starts_with("Extrinsic has invalid format"),
+        "{message}"
+    );
     assert_eq!(
         node.error("author_submitExtrinsic", json!(["0xz"])).0,
         -32602
@@ -344,7 +355,8 @@ fn subscriptions_over_websocket() {
     assert_eq!(unhex(&changes[0][1]), runtime_wasm::WASM_BINARY_V1);
     assert_eq!(changes[1], json!(["0x01", null]));
 
-    // Unsubscribing works, and submitAndWatch is refused like submit.
+    // Unsubscribing works; submitAndWatch refuses what submit refuses, and follows an
+    // accepted extrinsic into a block.
     ws.send(
         &json!({"jsonrpc": "2.0", "id": 6, "method": "state_unsubscribeStorage",
         "params": [subscription]}),
@@ -355,5 +367,25 @@ fn subscriptions_over_websocket() {
         "params": ["0x0400"]}),
     );
     let reply = ws.receive();
-    assert_eq!(error_of(&reply).0, 1040, "{reply}");
+    assert_eq!(error_of(&reply).0, 1010, "{reply}");
+    // TestStorage::set_storage(b"foo", b"bar").
+    ws.send(
+        &json!({"jsonrpc": "2.0", "id": 8, "method": "author_submitAndWatchExtrinsic",
+        "params": ["0x2c0401000c666f6f0c626172"]}),
+    );
+    let reply = ws.receive();
+    let subscription = reply["result"].clone();
+    assert!(!subscription.is_null(), "{reply}");
+    let mut statuses = Vec::new();
+    while statuses.len() < 3 {
+        let message = ws.receive();
+        if message["method"] == "author_extrinsicUpdate" {
+            assert_eq!(message["params"]["subscription"], subscription);
+            statuses.push(message["params"]["result"].clone());
+        }
+    }
+    assert_eq!(statuses[0], "ready");
+    let block = statuses[1]["inBlock"].clone();
+    assert!(block.is_string(), "{statuses:?}");
+    assert_eq!(statuses[2], json!({ "finalized": block }));
 }

@@ -5,7 +5,11 @@
 //! [`Executor`]; runtime calls made for RPC go through [`Client::call`] with a deadline, off
 //! the async runtime.
 
+pub mod author;
 pub mod backend;
+pub mod db;
+pub mod import;
+pub mod pool;
 pub mod state;
 
 use std::{borrow::Cow, collections::HashMap, sync::Arc, time::Duration};
@@ -19,7 +23,7 @@ use executor::{
 use parking_lot::Mutex;
 use tokio::sync::broadcast;
 
-pub use backend::{Backend, ChainInfo, InMemoryChain, NewBlock};
+pub use backend::{Backend, ChainInfo, NewBlock};
 pub use state::StateAt;
 
 /// A block hash (BLAKE2b-256 of the SCALE header).
@@ -152,7 +156,7 @@ impl Client {
     }
 
     /// Runs `f` with the runtime code of the state `state` of block `at`.
-    fn with_code<R>(
+    pub(crate) fn with_code<R>(
         &self,
         at: &Hash,
         state: &StateAt,
@@ -228,16 +232,53 @@ impl Client {
         self.finalized.subscribe()
     }
 
-    /// Stores a block and tells the subscribers (import and authoring come here).
+    /// Stores a block and tells the subscribers (import and authoring come here). A block that
+    /// sets new runtime code has it compiled in the background, for the blocks and calls that
+    /// follow.
     pub fn insert_block(&self, block: NewBlock, best: bool) -> Result<Hash, ClientError> {
         let header = block.header.clone();
+        let new_code = block.changes.top.get(state::CODE_KEY).cloned().flatten();
         let hash = self.backend.insert_block(block, best)?;
+        if let Some(code) = new_code {
+            self.precompile_in_background(hash, code);
+        }
         let _ = self.imported.send(BlockImported {
             hash,
             header,
             is_new_best: best,
         });
         Ok(hash)
+    }
+
+    /// Compiles `code` (set by block `at`) on a background thread, for block execution and
+    /// for RPC calls (which run with a deadline), so the first block and calls using it do not
+    /// wait for the compilation.
+    fn precompile_in_background(&self, at: Hash, code: Vec<u8>) {
+        let executor = self.executor.clone();
+        let heap_pages = self.state_at(&at).ok().and_then(|state| state.heap_pages());
+        let spawned = std::thread::Builder::new()
+            .name("precompile-runtime".into())
+            .spawn(move || {
+                let code = RuntimeCode::from_bytes(&code).with_heap_pages(heap_pages);
+                tracing::info!(
+                    "⚙️  New runtime code in block {} (code hash {}): compiling it",
+                    hex_hash(&at),
+                    hex_hash(&code.hash)
+                );
+                let options = executor::CallOptions {
+                    deadline: Some(Duration::from_secs(3600)),
+                    ..Default::default()
+                };
+                let result = executor
+                    .precompile(&code)
+                    .and_then(|()| executor.precompile_with(&code, &options));
+                if let Err(e) = result {
+                    tracing::warn!("cannot precompile the runtime of {}: {e}", hex_hash(&at));
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("cannot start the precompilation thread: {e}");
+        }
     }
 
     /// Finalizes `hash` and tells the subscribers.
@@ -253,26 +294,27 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use executor::{externalities::InMemoryBackend, ExecutorConfig};
+    use executor::ExecutorConfig;
 
-    fn dev_client() -> Client {
-        let spec = chain_spec::dev();
-        let storage = spec.genesis_storage().unwrap();
-        let state = StateAt::new(InMemoryBackend::new(executor::externalities::Storage {
-            top: storage.top.clone(),
-            children_default: storage.children_default.clone(),
-        }));
+    pub(crate) fn dev_client(dir: &std::path::Path) -> Client {
         let executor = Arc::new(Executor::new(ExecutorConfig::default()).unwrap());
-        let version = executor
-            .runtime_version(&RuntimeCode::from_bytes(spec.runtime_code().unwrap()))
-            .unwrap();
-        let header = spec.genesis_header(version.state_version()).unwrap();
-        Client::new(Arc::new(InMemoryChain::new(header, state)), executor)
+        let genesis = crate::service::genesis(chain_spec::dev(), &executor).unwrap();
+        let db = db::ChainDb::open(
+            dir,
+            db::GenesisBlock {
+                header: &genesis.header,
+                storage: &genesis.storage,
+                state_version: genesis.version.state_version(),
+            },
+        )
+        .unwrap();
+        Client::new(Arc::new(db), executor)
     }
 
     #[test]
     fn calls_and_versions_at_genesis() {
-        let client = dev_client();
+        let dir = tempfile::tempdir().unwrap();
+        let client = dev_client(dir.path());
         let genesis = client.info().genesis_hash;
         assert_eq!(
             genesis,

@@ -1,46 +1,144 @@
-//! `author_*`: transaction submission. There is no transaction pool yet, so submissions are
-//! refused with a clear error (1040, Substrate's "other" author error) rather than accepted
-//! and silently dropped; `author_pendingExtrinsics` is the (empty) pool.
+//! `author_*`: transaction submission to the pool ([`crate::client::pool`]).
+//!
+//! Refusals carry Substrate's author error codes and messages: 1001 bad format, 1002
+//! verification failure (the runtime call failed), 1010 invalid transaction (data: the
+//! `InvalidTransaction` description), 1011 unknown validity, 1013 already imported, 1014
+//! priority too low.
 
 use std::sync::Arc;
 
-use jsonrpsee::{types::ErrorObjectOwned, RpcModule};
+use jsonrpsee::{
+    types::{ErrorObject, ErrorObjectOwned},
+    RpcModule,
+};
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
 
-use super::{codes, error, Bytes, RpcContext};
+use super::{accept, codes, notify, Bytes, HashHex, RpcContext};
+use crate::client::{
+    hex_hash,
+    pool::{PoolError, TxStatus},
+};
 
 /// Substrate's code for author errors that fit no other code.
 pub const OTHER_ERROR: i32 = codes::AUTHOR + 40;
 
-fn not_yet() -> ErrorObjectOwned {
-    error(
-        OTHER_ERROR,
-        "Transaction pool error: this node has no transaction pool yet; extrinsics cannot be \
-         submitted",
-    )
+/// A refusal as Substrate's author error.
+pub fn pool_error(e: &PoolError) -> ErrorObjectOwned {
+    let (code, message, data): (i32, String, Option<String>) = match e {
+        PoolError::BadFormat(_) => (codes::AUTHOR + 1, e.to_string(), None),
+        PoolError::Verification(inner) => (
+            codes::AUTHOR + 2,
+            format!("Verification Error: {inner}"),
+            Some(format!("{inner:?}")),
+        ),
+        PoolError::Invalid(invalid) => (
+            codes::AUTHOR + 10,
+            "Invalid Transaction".into(),
+            Some(invalid.description().into()),
+        ),
+        PoolError::Unknown(unknown) => (
+            codes::AUTHOR + 11,
+            "Unknown Transaction Validity".into(),
+            Some(format!("{unknown:?}")),
+        ),
+        PoolError::AlreadyImported(hash) => (
+            codes::AUTHOR + 13,
+            "Transaction Already Imported".into(),
+            Some(hex_hash(hash)),
+        ),
+        PoolError::TooLowPriority { .. } => (
+            codes::AUTHOR + 14,
+            e.to_string(),
+            Some(
+                "The transaction has too low priority to replace another transaction already \
+                 in the pool."
+                    .into(),
+            ),
+        ),
+    };
+    ErrorObject::owned(code, message, data)
+}
+
+fn status_json(status: &TxStatus) -> serde_json::Value {
+    match status {
+        TxStatus::Ready => json!("ready"),
+        TxStatus::Future => json!("future"),
+        TxStatus::InBlock(hash) => json!({ "inBlock": hex_hash(hash) }),
+        TxStatus::Finalized(hash) => json!({ "finalized": hex_hash(hash) }),
+        TxStatus::Invalid => json!("invalid"),
+    }
 }
 
 /// The `author_*` methods.
 pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
     let mut module = RpcModule::from_arc(ctx);
     module
-        .register_method("author_submitExtrinsic", |params, _, _| {
-            // Malformed input is still reported as such (-32602).
-            let _extrinsic: Bytes = params.one()?;
-            Err::<(), _>(not_yet())
+        .register_blocking_method("author_submitExtrinsic", |params, ctx, _| {
+            let extrinsic: Bytes = params.one()?;
+            ctx.pool
+                .submit(&ctx.client, extrinsic.0)
+                .map(HashHex)
+                .map_err(|e| pool_error(&e))
         })
         .expect("unique name");
     module
-        .register_method("author_pendingExtrinsics", |_, _, _| Vec::<Bytes>::new())
+        .register_method("author_pendingExtrinsics", |_, ctx, _| {
+            ctx.pool
+                .ready()
+                .into_iter()
+                .map(|tx| Bytes(tx.bytes))
+                .collect::<Vec<_>>()
+        })
         .expect("unique name");
     module
         .register_subscription(
             "author_submitAndWatchExtrinsic",
             "author_extrinsicUpdate",
             "author_unwatchExtrinsic",
-            |params, pending, _, _| async move {
-                match params.one::<Bytes>() {
-                    Ok(_) => pending.reject(not_yet()).await,
-                    Err(e) => pending.reject(e).await,
+            |params, pending, ctx, _| async move {
+                let extrinsic = match params.one::<Bytes>() {
+                    Ok(extrinsic) => extrinsic,
+                    Err(e) => return pending.reject(e).await,
+                };
+                // Listen before submitting, so no status is missed.
+                let mut events = ctx.pool.events();
+                let submitted = {
+                    let ctx = ctx.clone();
+                    tokio::task::spawn_blocking(move || ctx.pool.submit(&ctx.client, extrinsic.0))
+                        .await
+                };
+                let hash = match submitted {
+                    Ok(Ok(hash)) => hash,
+                    Ok(Err(e)) => return pending.reject(pool_error(&e)).await,
+                    Err(_) => {
+                        return pending
+                            .reject(ErrorObject::owned(
+                                OTHER_ERROR,
+                                "Transaction pool error: task failed",
+                                None::<()>,
+                            ))
+                            .await
+                    }
+                };
+                let Some(sink) = accept(pending).await else {
+                    return;
+                };
+                loop {
+                    let status = tokio::select! {
+                        _ = sink.closed() => return,
+                        event = events.recv() => match event {
+                            Ok((h, status)) if h == hash => status,
+                            Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                            Err(RecvError::Closed) => return,
+                        },
+                    };
+                    if notify(&sink, &status_json(&status)).await.is_err() {
+                        return;
+                    }
+                    if matches!(status, TxStatus::Finalized(_) | TxStatus::Invalid) {
+                        return;
+                    }
                 }
             },
         )

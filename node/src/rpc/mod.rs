@@ -20,12 +20,14 @@ use jsonrpsee::{
 };
 use serde::{de::Error as _, Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::client::{hex_hash, Client, Hash};
+use crate::client::{hex_hash, pool::Pool, Client, Hash};
 
 /// What the RPC handlers share.
 pub struct RpcContext {
     /// The chain.
     pub client: Arc<Client>,
+    /// The transaction pool.
+    pub pool: Arc<Pool>,
     /// How long a runtime call made for RPC may run.
     pub call_timeout: Duration,
     /// Whether methods that are unsafe to expose publicly are refused (`--rpc-methods`). No

@@ -41,7 +41,7 @@ pub struct Node {
     /// Where its RPC server listens.
     pub addr: SocketAddr,
     log: Arc<Mutex<String>>,
-    base: tempfile::TempDir,
+    base: Option<tempfile::TempDir>,
 }
 
 impl Node {
@@ -82,7 +82,7 @@ impl Node {
             child,
             addr: "127.0.0.1:0".parse().unwrap(),
             log,
-            base,
+            base: Some(base),
         };
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
@@ -113,7 +113,31 @@ impl Node {
 
     /// The base path.
     pub fn base_path(&self) -> &Path {
-        self.base.path()
+        self.base.as_ref().unwrap().path()
+    }
+
+    /// Kills the node (SIGKILL: no shutdown code runs) and hands back its base path.
+    pub fn kill(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.base.take().unwrap()
+    }
+
+    /// Stops the node with SIGTERM (a clean shutdown) and hands back its base path.
+    pub fn stop(mut self) -> tempfile::TempDir {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.base.take().unwrap()
     }
 
     /// Posts `body` and returns the HTTP status and response body.

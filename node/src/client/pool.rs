@@ -1,0 +1,513 @@
+//! The transaction pool: extrinsics submitted over RPC, validated by the runtime, and handed
+//! to block authoring in an order that respects their `requires`/`provides` tags.
+//!
+//! Validation calls `TaggedTransactionQueue_validate_transaction` at the best block with
+//! Substrate's input for the API version the runtime declares (v3: `(TransactionSource,
+//! extrinsic, block_hash)`; v2: `(source, extrinsic)`; v1: `extrinsic`), the extrinsic being
+//! the bytes as submitted (the opaque extrinsic's encoding, which is also the runtime's
+//! `UncheckedExtrinsic` encoding). Its output is sp-runtime's `TransactionValidity`.
+//!
+//! **Fallback**: a runtime that does not declare `TaggedTransactionQueue` (the project's
+//! runtime until its signed transfers land) cannot validate; such extrinsics are accepted
+//! with priority 0, no `requires`, and one synthetic `provides` tag, their hash (so two
+//! identical submissions clash and different ones never do). This is logged once per
+//! runtime. Block authoring still asks the runtime (`BlockBuilder_apply_extrinsic`) and
+//! leaves out what it refuses.
+
+use std::collections::HashSet;
+
+use codec::{Decode, Encode};
+use parking_lot::Mutex;
+use tokio::sync::{broadcast, Notify};
+
+use super::{author::Authored, hex_hash, Client, ClientError, Hash};
+
+/// `TransactionSource::External`: what RPC submissions are.
+const SOURCE_EXTERNAL: u8 = 2;
+
+/// The runtime API id of `TaggedTransactionQueue` (blake2-64 of its name).
+pub fn tagged_transaction_queue_id() -> [u8; 8] {
+    sp_crypto_hashing::blake2_64(b"TaggedTransactionQueue")
+}
+
+/// sp-runtime's `ValidTransaction`.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct ValidTransaction {
+    /// Higher goes first.
+    pub priority: u64,
+    /// Tags that must be provided (by the chain or earlier transactions) before this one.
+    pub requires: Vec<Vec<u8>>,
+    /// Tags this one provides.
+    pub provides: Vec<Vec<u8>>,
+    /// How many blocks it stays valid.
+    pub longevity: u64,
+    /// Whether to gossip it.
+    pub propagate: bool,
+}
+
+/// sp-runtime's `InvalidTransaction` (variant indices as there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum InvalidTransaction {
+    /// 0.
+    Call,
+    /// 1.
+    Payment,
+    /// 2.
+    Future,
+    /// 3.
+    Stale,
+    /// 4.
+    BadProof,
+    /// 5.
+    AncientBirthBlock,
+    /// 6.
+    ExhaustsResources,
+    /// 7.
+    Custom(u8),
+    /// 8.
+    BadMandatory,
+    /// 9.
+    MandatoryValidation,
+    /// 10.
+    BadSigner,
+    /// 11.
+    IndeterminateImplicit,
+    /// 12.
+    UnknownOrigin,
+}
+
+impl InvalidTransaction {
+    /// Substrate's description, which RPC errors carry as data.
+    pub fn description(self) -> &'static str {
+        match self {
+            InvalidTransaction::Call => "Transaction call is not expected",
+            InvalidTransaction::Payment => {
+                "Inability to pay some fees (e.g. account balance too low)"
+            }
+            InvalidTransaction::Future => "Transaction will be valid in the future",
+            InvalidTransaction::Stale => "Transaction is outdated",
+            InvalidTransaction::BadProof => "Transaction has a bad signature",
+            InvalidTransaction::AncientBirthBlock => "Transaction has an ancient birth block",
+            InvalidTransaction::ExhaustsResources => "Transaction would exhaust the block limits",
+            InvalidTransaction::Custom(_) => "InvalidTransaction custom error",
+            InvalidTransaction::BadMandatory => {
+                "A call was labelled as mandatory, but resulted in an Error."
+            }
+            InvalidTransaction::MandatoryValidation => {
+                "Transaction dispatch is mandatory; transactions must not be validated."
+            }
+            InvalidTransaction::BadSigner => "Invalid signing address",
+            InvalidTransaction::IndeterminateImplicit => {
+                "The implicit data was unable to be calculated"
+            }
+            InvalidTransaction::UnknownOrigin => {
+                "The transaction extension did not authorize any origin"
+            }
+        }
+    }
+}
+
+/// sp-runtime's `UnknownTransaction`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum UnknownTransaction {
+    /// 0.
+    CannotLookup,
+    /// 1.
+    NoUnsignedValidator,
+    /// 2.
+    Custom(u8),
+}
+
+/// sp-runtime's `TransactionValidityError`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum TransactionValidityError {
+    /// 0: the transaction is invalid.
+    Invalid(InvalidTransaction),
+    /// 1: its validity cannot be determined.
+    Unknown(UnknownTransaction),
+}
+
+/// sp-runtime's `TransactionValidity`.
+pub type TransactionValidity = Result<ValidTransaction, TransactionValidityError>;
+
+/// Why a submission was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    /// The bytes are not an extrinsic.
+    #[error("Extrinsic has invalid format: {0}")]
+    BadFormat(String),
+    /// Validation could not run.
+    #[error("Verification Error: {0}")]
+    Verification(#[from] ClientError),
+    /// The runtime says it is invalid.
+    #[error("Invalid Transaction: {}", .0.description())]
+    Invalid(InvalidTransaction),
+    /// The runtime cannot tell.
+    #[error("Unknown Transaction Validity: {0:?}")]
+    Unknown(UnknownTransaction),
+    /// The same extrinsic is in the pool already.
+    #[error("Transaction Already Imported")]
+    AlreadyImported(Hash),
+    /// Another extrinsic provides the same tag with a priority at least as high.
+    #[error("Priority is too low: ({old} vs {new})")]
+    TooLowPriority {
+        /// The pooled one's.
+        old: u64,
+        /// The new one's.
+        new: u64,
+    },
+}
+
+/// A pooled extrinsic.
+#[derive(Clone, Debug)]
+pub struct PooledTx {
+    /// blake2-256 of `bytes`.
+    pub hash: Hash,
+    /// The extrinsic as submitted (and as the block carries it).
+    pub bytes: Vec<u8>,
+    /// Its validity.
+    pub validity: ValidTransaction,
+    seq: u64,
+}
+
+/// What happens to a pooled extrinsic, for `author_submitAndWatchExtrinsic`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TxStatus {
+    /// In the pool and ready.
+    Ready,
+    /// In the pool, waiting for the tags it requires.
+    Future,
+    /// Included in a block.
+    InBlock(Hash),
+    /// That block was finalized.
+    Finalized(Hash),
+    /// Refused by the runtime after all (at block building or revalidation).
+    Invalid,
+}
+
+#[derive(Default)]
+struct Inner {
+    txs: Vec<PooledTx>,
+    next_seq: u64,
+    /// Code hashes whose runtime could not validate (logged once each).
+    fallback_logged: HashSet<[u8; 32]>,
+}
+
+/// The pool; see the [module documentation](self).
+pub struct Pool {
+    inner: Mutex<Inner>,
+    ready_changed: Notify,
+    events: broadcast::Sender<(Hash, TxStatus)>,
+}
+
+impl Default for Pool {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Pool {
+    /// An empty pool.
+    pub fn new() -> Self {
+        Self {
+            inner: Mutex::new(Inner::default()),
+            ready_changed: Notify::new(),
+            events: broadcast::channel(1024).0,
+        }
+    }
+
+    /// Receives every status change from now on.
+    pub fn events(&self) -> broadcast::Receiver<(Hash, TxStatus)> {
+        self.events.subscribe()
+    }
+
+    /// Asks the runtime at `at` whether `bytes` is valid (see the module documentation for
+    /// the fallback).
+    pub fn validate(
+        &self,
+        client: &Client,
+        at: &Hash,
+        bytes: &[u8],
+    ) -> Result<TransactionValidity, ClientError> {
+        let version = client.runtime_version(at)?;
+        let api = tagged_transaction_queue_id();
+        let api_version = version
+            .apis
+            .iter()
+            .find(|(id, _)| *id == api)
+            .map(|(_, v)| *v);
+        let Some(api_version) = api_version else {
+            let code_hash =
+                sp_crypto_hashing::blake2_256(&client.state_at(at)?.code().unwrap_or_default());
+            if self.inner.lock().fallback_logged.insert(code_hash) {
+                tracing::warn!(
+                    "the runtime {}-{} has no TaggedTransactionQueue API: extrinsics are pooled \
+                     without validation (synthetic tag: their hash)",
+                    version.spec_name,
+                    version.spec_version
+                );
+            }
+            return Ok(Ok(ValidTransaction {
+                priority: 0,
+                requires: Vec::new(),
+                provides: vec![sp_crypto_hashing::blake2_256(bytes).to_vec()],
+                longevity: u64::MAX,
+                propagate: true,
+            }));
+        };
+        let mut input = Vec::with_capacity(bytes.len() + 33);
+        if api_version >= 2 {
+            input.push(SOURCE_EXTERNAL);
+        }
+        input.extend_from_slice(bytes);
+        if api_version >= 3 {
+            input.extend_from_slice(at);
+        }
+        let method = "TaggedTransactionQueue_validate_transaction";
+        let output = client.call(at, method, &input, None)?;
+        TransactionValidity::decode(&mut &output[..]).map_err(|error| ClientError::BadOutput {
+            method: method.into(),
+            error,
+        })
+    }
+
+    /// Validates `bytes` at the best block and pools it; returns its hash.
+    pub fn submit(&self, client: &Client, bytes: Vec<u8>) -> Result<Hash, PoolError> {
+        let mut rest = &bytes[..];
+        match Vec::<u8>::decode(&mut rest) {
+            Ok(_) if rest.is_empty() => {}
+            Ok(_) => {
+                return Err(PoolError::BadFormat(format!(
+                    "{} trailing bytes after the extrinsic",
+                    rest.len()
+                )))
+            }
+            Err(e) => return Err(PoolError::BadFormat(e.to_string())),
+        }
+        let hash = sp_crypto_hashing::blake2_256(&bytes);
+        if self.inner.lock().txs.iter().any(|tx| tx.hash == hash) {
+            return Err(PoolError::AlreadyImported(hash));
+        }
+        let best = client.info().best_hash;
+        let validity = match self.validate(client, &best, &bytes)? {
+            Ok(validity) => validity,
+            Err(TransactionValidityError::Invalid(e)) => return Err(PoolError::Invalid(e)),
+            Err(TransactionValidityError::Unknown(e)) => return Err(PoolError::Unknown(e)),
+        };
+        let mut inner = self.inner.lock();
+        if inner.txs.iter().any(|tx| tx.hash == hash) {
+            return Err(PoolError::AlreadyImported(hash));
+        }
+        // A transaction providing a tag already provided replaces it only with a higher
+        // priority.
+        let clashing: Vec<usize> = inner
+            .txs
+            .iter()
+            .enumerate()
+            .filter(|(_, tx)| {
+                tx.validity
+                    .provides
+                    .iter()
+                    .any(|tag| validity.provides.contains(tag))
+            })
+            .map(|(index, _)| index)
+            .collect();
+        if let Some(old) = clashing
+            .iter()
+            .map(|&i| inner.txs[i].validity.priority)
+            .max()
+        {
+            if old >= validity.priority {
+                return Err(PoolError::TooLowPriority {
+                    old,
+                    new: validity.priority,
+                });
+            }
+        }
+        for index in clashing.into_iter().rev() {
+            let removed = inner.txs.remove(index);
+            let _ = self.events.send((removed.hash, TxStatus::Invalid));
+        }
+        let seq = inner.next_seq;
+        inner.next_seq += 1;
+        inner.txs.push(PooledTx {
+            hash,
+            bytes,
+            validity,
+            seq,
+        });
+        let ready = ready_order(&inner.txs).iter().any(|tx| tx.hash == hash);
+        drop(inner);
+        let _ = self.events.send((
+            hash,
+            if ready {
+                TxStatus::Ready
+            } else {
+                TxStatus::Future
+            },
+        ));
+        if ready {
+            self.ready_changed.notify_one();
+        }
+        tracing::debug!("pooled extrinsic {}", hex_hash(&hash));
+        Ok(hash)
+    }
+
+    /// The ready extrinsics, in the order a block should include them.
+    pub fn ready(&self) -> Vec<PooledTx> {
+        ready_order(&self.inner.lock().txs)
+    }
+
+    /// Waits until the pool has ready extrinsics.
+    pub async fn wait_for_ready(&self) {
+        loop {
+            let notified = self.ready_changed.notified();
+            if !self.ready().is_empty() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// A block was authored (and finalized): removes what it included or refused, tells the
+    /// watchers, and revalidates what is left at the new block.
+    pub fn on_block(&self, client: &Client, authored: &Authored) {
+        let included: HashSet<Hash> = authored
+            .included
+            .iter()
+            .map(|bytes| sp_crypto_hashing::blake2_256(bytes))
+            .collect();
+        let dropped: HashSet<Hash> = authored
+            .dropped
+            .iter()
+            .map(|bytes| sp_crypto_hashing::blake2_256(bytes))
+            .collect();
+        let remaining: Vec<PooledTx> = {
+            let mut inner = self.inner.lock();
+            inner
+                .txs
+                .retain(|tx| !included.contains(&tx.hash) && !dropped.contains(&tx.hash));
+            inner.txs.clone()
+        };
+        for hash in &included {
+            let _ = self.events.send((*hash, TxStatus::InBlock(authored.hash)));
+        }
+        for hash in &included {
+            let _ = self
+                .events
+                .send((*hash, TxStatus::Finalized(authored.hash)));
+        }
+        for hash in &dropped {
+            let _ = self.events.send((*hash, TxStatus::Invalid));
+        }
+        // Revalidate at the new best block: tags change (nonces move on).
+        for tx in remaining {
+            let validity = self.validate(client, &authored.hash, &tx.bytes);
+            let mut inner = self.inner.lock();
+            let Some(pos) = inner.txs.iter().position(|t| t.hash == tx.hash) else {
+                continue;
+            };
+            match validity {
+                Ok(Ok(validity)) => inner.txs[pos].validity = validity,
+                Ok(Err(_)) => {
+                    inner.txs.remove(pos);
+                    let _ = self.events.send((tx.hash, TxStatus::Invalid));
+                }
+                Err(e) => tracing::warn!("cannot revalidate extrinsic {}: {e}", hex_hash(&tx.hash)),
+            }
+        }
+        if !self.ready().is_empty() {
+            self.ready_changed.notify_one();
+        }
+    }
+}
+
+/// The transactions whose required tags are all provided by others before them, highest
+/// priority first among those available at each step (then oldest first).
+fn ready_order(txs: &[PooledTx]) -> Vec<PooledTx> {
+    let mut provided: HashSet<&[u8]> = HashSet::new();
+    let mut remaining: Vec<&PooledTx> = txs.iter().collect();
+    let mut order = Vec::new();
+    loop {
+        let next = remaining
+            .iter()
+            .enumerate()
+            .filter(|(_, tx)| {
+                tx.validity
+                    .requires
+                    .iter()
+                    .all(|tag| provided.contains(tag.as_slice()))
+            })
+            .max_by(|(_, a), (_, b)| {
+                a.validity
+                    .priority
+                    .cmp(&b.validity.priority)
+                    .then(b.seq.cmp(&a.seq))
+            })
+            .map(|(index, _)| index);
+        let Some(index) = next else { break };
+        let tx = remaining.remove(index);
+        provided.extend(tx.validity.provides.iter().map(Vec::as_slice));
+        order.push(tx.clone());
+    }
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tx(seq: u64, priority: u64, requires: &[&[u8]], provides: &[&[u8]]) -> PooledTx {
+        PooledTx {
+            hash: [seq as u8; 32],
+            bytes: vec![seq as u8],
+            validity: ValidTransaction {
+                priority,
+                requires: requires.iter().map(|t| t.to_vec()).collect(),
+                provides: provides.iter().map(|t| t.to_vec()).collect(),
+                longevity: 64,
+                propagate: true,
+            },
+            seq,
+        }
+    }
+
+    #[test]
+    fn ready_order_follows_tags_then_priority() {
+        let txs = [
+            tx(0, 10, &[b"n1"], &[b"n2"]),
+            tx(1, 1, &[], &[b"n1"]),
+            tx(2, 5, &[], &[b"x"]),
+            tx(3, 100, &[b"missing"], &[b"y"]),
+        ];
+        let order: Vec<u64> = ready_order(&txs).iter().map(|t| t.seq).collect();
+        assert_eq!(order, [2, 1, 0]);
+    }
+
+    #[test]
+    fn validity_layout_is_sp_runtime_s() {
+        let valid: TransactionValidity = Ok(ValidTransaction {
+            priority: 1,
+            requires: vec![],
+            provides: vec![vec![7]],
+            longevity: 2,
+            propagate: true,
+        });
+        let mut expected = vec![0u8];
+        expected.extend(1u64.to_le_bytes());
+        expected.push(0);
+        expected.extend([4, 4, 7]);
+        expected.extend(2u64.to_le_bytes());
+        expected.push(1);
+        assert_eq!(valid.encode(), expected);
+        let invalid: TransactionValidity = Err(TransactionValidityError::Invalid(
+            InvalidTransaction::BadProof,
+        ));
+        assert_eq!(invalid.encode(), [1, 0, 4]);
+        let unknown: TransactionValidity = Err(TransactionValidityError::Unknown(
+            UnknownTransaction::Custom(9),
+        ));
+        assert_eq!(unknown.encode(), [1, 1, 2, 9]);
+        assert_eq!(InvalidTransaction::Custom(3).encode(), [7, 3],);
+    }
+}
