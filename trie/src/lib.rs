@@ -32,6 +32,7 @@
 pub mod db;
 mod node;
 pub mod node_codec;
+pub mod proof;
 
 use std::collections::BTreeMap;
 
@@ -39,6 +40,7 @@ use codec::{Compact, Encode};
 use hash_db::Hasher;
 
 use node::SubstrateTrieStream;
+pub use proof::{generate_proof, verify_proof, verify_value_proof, InvalidProof};
 
 /// The prefix of every top-trie key reserved for child tries (`:child_storage:`); runtimes
 /// may not write such keys directly.
