@@ -10,8 +10,11 @@ mod crypto;
 mod hashing;
 mod logging;
 mod misc;
+mod offchain;
 mod panic_handler;
+mod proof_size;
 mod storage;
+mod transaction_index;
 mod trie;
 
 use codec::{Decode, Encode};
@@ -62,6 +65,9 @@ pub(crate) fn register(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     trie::register(linker)?;
     logging::register(linker)?;
     misc::register(linker)?;
+    offchain::register(linker)?;
+    transaction_index::register(linker)?;
+    proof_size::register(linker)?;
     panic_handler::register(linker)?;
     Ok(())
 }

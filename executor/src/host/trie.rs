@@ -1,4 +1,5 @@
-//! `ext_trie_*`: roots of tries built from a list the runtime passes in.
+//! `ext_trie_*`: roots of tries built from a list the runtime passes in, and verification of
+//! trie proofs.
 
 use trie::{Blake2Hasher, KeccakHasher, StateVersion};
 use wasmtime::{Caller, Linker};
@@ -89,7 +90,83 @@ pub(super) fn register(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
             },
         )?;
     }
+    register_verify_proof(linker)
+}
+
+/// Checks a proof of `(key, value)` against a root (`trie::verify_value_proof` of a hasher).
+type Verify = fn(&[u8; 32], &[Vec<u8>], &[u8], &[u8], StateVersion) -> bool;
+
+/// `ext_trie_{blake2,keccak}_256_verify_proof_version_{1,2}`, after `sp-io`'s `Trie`
+/// interface: `(root: i32, proof: i64, key: i64, value: i64) -> i32`, version 2 adding the
+/// state version as an `i32` (version 1 is V0). `root` points at a 32-byte hash, `proof` is a
+/// SCALE `Vec<Vec<u8>>` in `trie-db`'s compact proof format (as `sp_trie::generate_trie_proof`
+/// makes it). Returns 1 if the proof shows that `key` holds `value` under `root`, else 0; an
+/// undecodable proof list or an unknown state version fails the call.
+fn register_verify_proof(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    const VERIFY: [(&str, &str, Verify); 2] = [
+        (
+            "ext_trie_blake2_256_verify_proof_version_1",
+            "ext_trie_blake2_256_verify_proof_version_2",
+            trie::verify_value_proof::<Blake2Hasher>,
+        ),
+        (
+            "ext_trie_keccak_256_verify_proof_version_1",
+            "ext_trie_keccak_256_verify_proof_version_2",
+            trie::verify_value_proof::<KeccakHasher>,
+        ),
+    ];
+    for (v1, v2, verify) in VERIFY {
+        linker.func_wrap(
+            HOST_MODULE,
+            v1,
+            move |mut caller: Caller<'_, HostState>,
+                  root: i32,
+                  proof: i64,
+                  key: i64,
+                  value: i64|
+                  -> HostResult<i32> {
+                let mut host = HostContext::new(&mut caller, v1);
+                verify_proof(
+                    &mut host,
+                    verify,
+                    (root, proof, key, value),
+                    StateVersion::V0,
+                )
+            },
+        )?;
+        linker.func_wrap(
+            HOST_MODULE,
+            v2,
+            move |mut caller: Caller<'_, HostState>,
+                  root: i32,
+                  proof: i64,
+                  key: i64,
+                  value: i64,
+                  version: i32|
+                  -> HostResult<i32> {
+                let mut host = HostContext::new(&mut caller, v2);
+                let version = state_version(&host, version)?;
+                verify_proof(&mut host, verify, (root, proof, key, value), version)
+            },
+        )?;
+    }
     Ok(())
+}
+
+fn verify_proof(
+    host: &mut HostContext<'_, '_>,
+    verify: Verify,
+    (root, proof, key, value): (i32, i64, i64, i64),
+    version: StateVersion,
+) -> HostResult<i32> {
+    let root: [u8; 32] = host
+        .read(root as u32, 32)?
+        .try_into()
+        .expect("read 32 bytes");
+    let proof = host.decode_span::<Vec<Vec<u8>>>(proof)?;
+    let key = host.read_span(key)?;
+    let value = host.read_span(value)?;
+    Ok(verify(&root, &proof, &key, &value, version) as i32)
 }
 
 /// Decodes a state version argument, failing the call on an unknown one.
