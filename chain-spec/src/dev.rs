@@ -10,12 +10,16 @@ pub const DEV_ORIGIN: &str = "<built-in dev chain spec>";
 
 /// The development chain spec: name `Development`, id `dev`, chain type `Development`,
 /// properties `{"tokenDecimals": 12, "tokenSymbol": "UNIT", "ss58Format": 42}`, and a raw
-/// genesis whose only entry is `:code` = [`runtime_wasm::WASM_BINARY_V1`].
+/// genesis with `:code` = [`runtime_wasm::WASM_BINARY_V1`] and the runtime's dev genesis
+/// storage: the endowed dev accounts (Alice, Bob, ... Ferdie) and the total issuance.
 ///
 /// The runtime declares state version 1, so its genesis hash is
 /// `dev().genesis_hash(StateVersion::V1)`.
 pub fn dev() -> ChainSpec {
     let mut storage = GenesisStorage::default();
+    storage
+        .top
+        .extend(runtime_wasm::genesis::dev_genesis_storage());
     storage
         .top
         .insert(CODE_KEY.to_vec(), runtime_wasm::WASM_BINARY_V1.to_vec());

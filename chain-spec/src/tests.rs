@@ -481,7 +481,15 @@ fn dev_spec_contents() {
         json!({"tokenDecimals": 12, "tokenSymbol": "UNIT", "ss58Format": 42})
     );
     let storage = spec.genesis_storage().unwrap();
-    assert_eq!(storage.top.len(), 1);
+    let dev_storage = runtime_wasm::genesis::dev_genesis_storage();
+    assert_eq!(
+        storage.top.len(),
+        dev_storage.len() + 1,
+        ":code and the dev accounts"
+    );
+    assert!(dev_storage
+        .iter()
+        .all(|(k, v)| storage.top.get(k) == Some(v)));
     assert!(storage.children_default.is_empty());
     assert_eq!(spec.runtime_code().unwrap(), runtime_wasm::WASM_BINARY_V1);
     assert_eq!(spec.origin(), DEV_ORIGIN);
@@ -520,7 +528,10 @@ fn dev_spec_json_layout() {
     assert_eq!(json["codeSubstitutes"], json!({}));
     assert_eq!(json["genesis"]["raw"]["childrenDefault"], json!({}));
     let top = json["genesis"]["raw"]["top"].as_object().unwrap();
-    assert_eq!(top.len(), 1);
+    assert_eq!(
+        top.len(),
+        runtime_wasm::genesis::dev_genesis_storage().len() + 1
+    );
     let code = top[CODE_HEX].as_str().unwrap();
     assert!(
         code.starts_with("0x0061736d"),

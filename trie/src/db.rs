@@ -3,7 +3,7 @@
 //!
 //! * [`LayoutV0`] / [`LayoutV1`]: the `trie-db` layouts of the two state versions (no
 //!   extension nodes, empty values allowed, V1 storing values of 33 bytes or more by hash),
-//!   over [`SubstrateNodeCodec`](crate::node_codec::SubstrateNodeCodec).
+//!   over [`SubstrateNodeCodec`](crate::proof::SubstrateNodeCodec).
 //! * [`NodeStore`]: where committed nodes are read from (a database column, a map).
 //! * [`get`], [`next_key`], [`child_root`]: reads of a state at a root.
 //! * [`Overlay`] + [`apply_changes`] / [`build_state`]: a state's new root after a set of
@@ -18,13 +18,12 @@ use std::collections::HashMap;
 use hash_db::{AsHashDB, HashDB, HashDBRef, Prefix};
 use memory_db::{HashKey, MemoryDB};
 use trie_db::{
-    Trie, TrieConfiguration, TrieDBBuilder, TrieDBKeyIterator, TrieDBMutBuilder, TrieIterator,
-    TrieLayout, TrieMut,
+    Trie, TrieDBBuilder, TrieDBKeyIterator, TrieDBMutBuilder, TrieIterator, TrieLayout, TrieMut,
 };
 
 use crate::{
-    node_codec::SubstrateNodeCodec, Blake2Hasher, StateVersion, CHILD_STORAGE_DEFAULT_PREFIX,
-    CHILD_STORAGE_KEY_PREFIX, EMPTY_TRIE_ROOT,
+    Blake2Hasher, StateVersion, CHILD_STORAGE_DEFAULT_PREFIX, CHILD_STORAGE_KEY_PREFIX,
+    EMPTY_TRIE_ROOT,
 };
 
 /// A node's (or a hashed value's) bytes.
@@ -33,33 +32,11 @@ pub type DBValue = Vec<u8>;
 /// A 32-byte node hash or root.
 pub type Hash = [u8; 32];
 
-/// The layout of [`StateVersion::V0`]: every value inline.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct LayoutV0;
+/// Substrate's state trie layout V0 (values inline) with blake2-256.
+pub type LayoutV0 = crate::proof::LayoutV0<Blake2Hasher>;
 
-/// The layout of [`StateVersion::V1`]: values of 33 bytes or more stored by hash.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct LayoutV1;
-
-impl TrieLayout for LayoutV0 {
-    const USE_EXTENSION: bool = false;
-    const ALLOW_EMPTY: bool = true;
-    const MAX_INLINE_VALUE: Option<u32> = None;
-    type Hash = Blake2Hasher;
-    type Codec = SubstrateNodeCodec;
-}
-
-impl TrieConfiguration for LayoutV0 {}
-
-impl TrieLayout for LayoutV1 {
-    const USE_EXTENSION: bool = false;
-    const ALLOW_EMPTY: bool = true;
-    const MAX_INLINE_VALUE: Option<u32> = Some(33);
-    type Hash = Blake2Hasher;
-    type Codec = SubstrateNodeCodec;
-}
-
-impl TrieConfiguration for LayoutV1 {}
+/// Substrate's state trie layout V1 (values of 33 bytes or more by hash) with blake2-256.
+pub type LayoutV1 = crate::proof::LayoutV1<Blake2Hasher>;
 
 /// A failed trie read or update: a missing node (an incomplete or corrupt store), a node that
 /// does not decode, or a malformed child root.

@@ -31,7 +31,6 @@
 
 pub mod db;
 mod node;
-pub mod node_codec;
 pub mod proof;
 
 use std::collections::BTreeMap;

@@ -360,6 +360,8 @@ impl<H: Hasher> TrieLayout for LayoutV0<H> {
     type Codec = SubstrateNodeCodec<H>;
 }
 
+impl<H: Hasher> trie_db::TrieConfiguration for LayoutV0<H> {}
+
 impl<H: Hasher> TrieLayout for LayoutV1<H> {
     const USE_EXTENSION: bool = false;
     const ALLOW_EMPTY: bool = true;
@@ -367,6 +369,8 @@ impl<H: Hasher> TrieLayout for LayoutV1<H> {
     type Hash = H;
     type Codec = SubstrateNodeCodec<H>;
 }
+
+impl<H: Hasher> trie_db::TrieConfiguration for LayoutV1<H> {}
 
 /// Why a proof was rejected (`trie-db`'s verification error, rendered).
 #[derive(Clone, Debug, PartialEq, Eq)]
