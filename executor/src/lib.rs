@@ -372,12 +372,12 @@ impl Inner {
         Ok(runtime.version.get_or_init(|| version).clone())
     }
 
-    /// The version of a blob handed over by a runtime: from its sections, or by instantiating
-    /// it uncached on a private on-demand engine.
-    fn blob_version(&self, code: &[u8]) -> Result<RuntimeVersion> {
+    /// The SCALE-encoded version of a blob handed over by a runtime: from its sections, or by
+    /// instantiating it uncached on a private on-demand engine and calling `Core_version`.
+    fn blob_version(&self, code: &[u8]) -> Result<Vec<u8>> {
         let blob = blob::RuntimeBlob::new(code)?;
         if let Some(version) = RuntimeVersion::from_custom_sections(&blob)? {
-            return Ok(version);
+            return Ok(codec::Encode::encode(&version));
         }
         let engine = self
             .version_engine
@@ -408,7 +408,9 @@ impl Inner {
             call,
             &mut InMemoryExternalities::new(),
         )?;
-        decode_version(&output)
+        // Like Substrate, the runtime gets `Core_version`'s own bytes, once they decode.
+        decode_version(&output)?;
+        Ok(output)
     }
 }
 

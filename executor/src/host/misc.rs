@@ -45,7 +45,7 @@ pub(super) fn register(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
             let reader = host.state().version_reader();
             // Like Substrate: a blob whose version cannot be read yields `None`, not a trap.
             let version = reader.and_then(|read| match read(&code) {
-                Ok(version) => Some(codec::Encode::encode(&version)),
+                Ok(encoded_version) => Some(encoded_version),
                 Err(e) => {
                     tracing::debug!(target: "executor", "runtime_version of a blob failed: {e}");
                     None

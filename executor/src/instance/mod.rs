@@ -14,11 +14,10 @@ use wasmtime::StoreLimits;
 
 use crate::{
     allocator::FreeingBumpHeapAllocator, externalities::Externalities, keystore::Keystore, Error,
-    RuntimeVersion,
 };
 
-/// Reads the version of a runtime blob (for `ext_misc_runtime_version`).
-pub(crate) type VersionReader = Arc<dyn Fn(&[u8]) -> Result<RuntimeVersion, Error> + Send + Sync>;
+/// Reads the SCALE-encoded version of a runtime blob (for `ext_misc_runtime_version`).
+pub(crate) type VersionReader = Arc<dyn Fn(&[u8]) -> Result<Vec<u8>, Error> + Send + Sync>;
 
 /// The data of every store: limits, and the state of the call in progress.
 #[derive(Default)]
