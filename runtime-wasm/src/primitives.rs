@@ -37,14 +37,6 @@ pub struct AccountId32(pub [u8; 32]);
 /// Only [`MultiAddress::Id`] resolves to an account: there is no indices pallet, and like
 /// FRAME's `AccountIdLookup` the other forms do not resolve.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
-#[cfg_attr(target_arch = "wasm32", derive(TypeInfo))]
-#[cfg_attr(
-    target_arch = "wasm32",
-    scale_info(
-        replace_segment("runtime_wasm", "sp_runtime"),
-        replace_segment("primitives", "multiaddress")
-    )
-)]
 pub enum MultiAddress {
     /// The account id itself.
     #[codec(index = 0)]
@@ -596,5 +588,53 @@ mod tests {
         assert_eq!(&encoded[..4], &1u32.to_le_bytes());
         assert_eq!(&encoded[16..32], &5u128.to_le_bytes());
         assert_eq!(&encoded[64..], &8u128.to_le_bytes());
+    }
+}
+
+/// Described by hand: clients such as polkadot-js read the account id type from
+/// `MultiAddress`'s type parameters (`AccountId`, `AccountIndex`), which sp-runtime's generic
+/// type has and a derive on this concrete enum would not.
+#[cfg(target_arch = "wasm32")]
+impl TypeInfo for MultiAddress {
+    type Identity = Self;
+
+    fn type_info() -> scale_info::Type {
+        use scale_info::{build::Fields, build::Variants, meta_type, Path, Type, TypeParameter};
+        Type::builder()
+            .path(Path::new("MultiAddress", "sp_runtime::multiaddress"))
+            .type_params(alloc::vec![
+                TypeParameter::new("AccountId", Some(meta_type::<AccountId32>())),
+                TypeParameter::new("AccountIndex", Some(meta_type::<()>())),
+            ])
+            .variant(
+                Variants::new()
+                    .variant("Id", |v| {
+                        v.index(0).fields(
+                            Fields::unnamed()
+                                .field(|f| f.ty::<AccountId32>().type_name("AccountId")),
+                        )
+                    })
+                    .variant("Index", |v| {
+                        v.index(1).fields(
+                            Fields::unnamed()
+                                .field(|f| f.compact::<()>().type_name("AccountIndex")),
+                        )
+                    })
+                    .variant("Raw", |v| {
+                        v.index(2).fields(
+                            Fields::unnamed().field(|f| f.ty::<Vec<u8>>().type_name("Vec<u8>")),
+                        )
+                    })
+                    .variant("Address32", |v| {
+                        v.index(3).fields(
+                            Fields::unnamed().field(|f| f.ty::<[u8; 32]>().type_name("[u8; 32]")),
+                        )
+                    })
+                    .variant("Address20", |v| {
+                        v.index(4).fields(
+                            Fields::unnamed().field(|f| f.ty::<[u8; 20]>().type_name("[u8; 20]")),
+                        )
+                    }),
+            )
     }
 }
