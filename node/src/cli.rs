@@ -44,6 +44,18 @@ pub enum Command {
     ExportBlocks(ExportBlocksCmd),
     /// Import blocks from a file (or stdin).
     ImportBlocks(ImportBlocksCmd),
+    /// Build a development extrinsic and print it as 0x-hex, ready for
+    /// `author_submitExtrinsic`.
+    ///
+    /// `dev-tx transfer --from alice --to bob --amount 10 --nonce 0` signs a transfer with a
+    /// dev account's sr25519 key, for the chain's genesis hash and genesis runtime version
+    /// (override them after a runtime upgrade); `set-code FILE`, `set-storage KEY VALUE` and
+    /// `set-heap-pages N` build unsigned calls.
+    #[command(after_help = r#"Example (a `--dev` node on the default RPC port):
+  XT=$(node dev-tx transfer --from alice --to bob --amount 10 --nonce 0)
+  curl -s -H 'Content-Type: application/json' http://127.0.0.1:9944 \
+    -d '{"jsonrpc":"2.0","id":1,"method":"author_submitExtrinsic","params":["'"$XT"'"]}'"#)]
+    DevTx(DevTxCmd),
 }
 
 /// Flags shared by the node and its subcommands.
@@ -345,6 +357,91 @@ pub struct ImportBlocksCmd {
     /// Try importing blocks from binary format rather than JSON.
     #[arg(long)]
     pub binary: bool,
+}
+
+/// `dev-tx`.
+#[derive(Debug, Clone, Args)]
+pub struct DevTxCmd {
+    /// The extrinsic to build.
+    #[command(subcommand)]
+    pub tx: DevTx,
+}
+
+impl DevTxCmd {
+    /// The `-l/--log` directives (only `transfer` takes any).
+    pub fn log(&self) -> &[String] {
+        match &self.tx {
+            DevTx::Transfer(cmd) => &cmd.shared.log,
+            _ => &[],
+        }
+    }
+}
+
+/// The extrinsics `dev-tx` builds.
+#[derive(Debug, Clone, Subcommand)]
+pub enum DevTx {
+    /// A signed `Balances::transfer_allow_death` (immortal, no tip).
+    Transfer(DevTransferCmd),
+    /// An unsigned `System::set_code` with the runtime blob in FILE (a runtime upgrade).
+    SetCode {
+        /// The runtime's wasm blob (plain or zstd-compressed as Substrate stores it).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// An unsigned `TestStorage::set_storage`: writes a raw storage key.
+    SetStorage {
+        /// The storage key, 0x-hex.
+        #[arg(value_name = "KEY")]
+        key: String,
+        /// The value, 0x-hex.
+        #[arg(value_name = "VALUE")]
+        value: String,
+    },
+    /// An unsigned `System::set_heap_pages` (`:heappages`).
+    SetHeapPages {
+        /// The number of 64 KiB heap pages.
+        #[arg(value_name = "N")]
+        pages: u64,
+    },
+}
+
+/// `dev-tx transfer`.
+#[derive(Debug, Clone, Args)]
+pub struct DevTransferCmd {
+    /// The sender: a dev account (alice, bob, charlie, dave, eve, ferdie) or an sr25519
+    /// secret URI (e.g. `//Alice//stash`).
+    #[arg(long, value_name = "ACCOUNT")]
+    pub from: String,
+
+    /// The recipient: a dev account name or a 0x-hex 32-byte account id.
+    #[arg(long, value_name = "ACCOUNT")]
+    pub to: String,
+
+    /// The amount, in the chain's smallest unit.
+    #[arg(long, value_name = "BALANCE")]
+    pub amount: u128,
+
+    /// The sender's current nonce (`system_accountNextIndex`).
+    #[arg(long, value_name = "NONCE")]
+    pub nonce: u32,
+
+    /// The genesis hash to sign for (0x-hex; default: the chain spec's).
+    #[arg(long, value_name = "HASH")]
+    pub genesis_hash: Option<String>,
+
+    /// The runtime's `spec_version` (default: the genesis runtime's; give the live one after
+    /// a runtime upgrade).
+    #[arg(long, value_name = "VERSION")]
+    pub spec_version: Option<u32>,
+
+    /// The runtime's `transaction_version` (default: the genesis runtime's).
+    #[arg(long, value_name = "VERSION")]
+    pub transaction_version: Option<u32>,
+
+    /// The chain (`--chain`, default `--dev`) whose genesis the transaction is signed for;
+    /// with `--base-path`, its precompiled runtimes are used.
+    #[command(flatten)]
+    pub shared: SharedParams,
 }
 
 #[cfg(test)]

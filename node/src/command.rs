@@ -1,12 +1,15 @@
-//! The subcommands: `build-spec`, `precompile-runtime`, `purge-chain`, `export-blocks` and
-//! `import-blocks`.
+//! The subcommands: `build-spec`, `precompile-runtime`, `purge-chain`, `export-blocks`,
+//! `import-blocks` and `dev-tx` (in [`crate::dev_tx`]).
 
 use std::io::{BufRead, Write};
 
 use executor::{Executor, RuntimeCode};
 
 use crate::{
-    cli::{BuildSpecCmd, ExportBlocksCmd, ImportBlocksCmd, PrecompileRuntimeCmd, PurgeChainCmd},
+    cli::{
+        BuildSpecCmd, DevTxCmd, ExportBlocksCmd, ImportBlocksCmd, PrecompileRuntimeCmd,
+        PurgeChainCmd,
+    },
     client::{
         hex_hash,
         import::{
@@ -197,5 +200,14 @@ pub fn import_blocks(cmd: &ImportBlocksCmd) -> Result<(), Error> {
         info.best_number,
         hex_hash(&info.best_hash)
     );
+    Ok(())
+}
+
+/// `dev-tx`: prints a development extrinsic as 0x-hex (see [`crate::dev_tx`]).
+pub fn dev_tx(cmd: &DevTxCmd) -> Result<(), Error> {
+    let extrinsic = crate::dev_tx::build(&cmd.tx)?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "0x{}", hex::encode(extrinsic))?;
+    stdout.flush()?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod client;
 pub mod command;
+pub mod dev_tx;
 pub mod rpc;
 pub mod service;
 

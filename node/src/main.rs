@@ -12,13 +12,14 @@ use tracing_subscriber::{filter::LevelFilter, EnvFilter};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let log = match &cli.subcommand {
+    let log: &[String] = match &cli.subcommand {
         None => &cli.run.shared.log,
         Some(Command::BuildSpec(cmd)) => &cmd.shared.log,
         Some(Command::PrecompileRuntime(cmd)) => &cmd.shared.log,
         Some(Command::PurgeChain(cmd)) => &cmd.shared.log,
         Some(Command::ExportBlocks(cmd)) => &cmd.shared.log,
         Some(Command::ImportBlocks(cmd)) => &cmd.shared.log,
+        Some(Command::DevTx(cmd)) => cmd.log(),
     };
     if let Err(e) = init_logging(log) {
         eprintln!("Error: {e}");
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Some(Command::PurgeChain(cmd)) => command::purge_chain(cmd),
         Some(Command::ExportBlocks(cmd)) => command::export_blocks(cmd),
         Some(Command::ImportBlocks(cmd)) => command::import_blocks(cmd),
+        Some(Command::DevTx(cmd)) => command::dev_tx(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -162,6 +162,26 @@ impl Node {
         }
     }
 
+    /// The number of the best block.
+    pub fn best_number(&self) -> u64 {
+        let header = self.call("chain_getHeader", json!([]));
+        let number = header["number"].as_str().expect("a hex block number");
+        u64::from_str_radix(number.trim_start_matches("0x"), 16).unwrap()
+    }
+
+    /// Waits (up to a minute) until the best block is at least `number`.
+    pub fn wait_for_block(&self, number: u64) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.best_number() < number {
+            assert!(
+                Instant::now() < deadline,
+                "no block #{number}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The `error` of a call that must fail: `(code, message)`.
     pub fn error(&self, method: &str, params: Value) -> (i64, String) {
         let response = self.request(method, params);
@@ -189,11 +209,44 @@ impl Drop for Node {
 
 /// Runs `node <args>` to completion.
 pub fn run(args: &[&str]) -> Output {
-    Command::new(NODE)
+    let child = Command::new(NODE)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running the node");
+    // A node that should have exited but did not must fail the test, not hang CI.
+    let pid = child.id();
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if finished.recv_timeout(Duration::from_secs(120)).is_err() {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+    });
+    let output = child.wait_with_output().expect("waiting for the node");
+    let _ = done.send(());
+    output
+}
+
+/// Runs `node dev-tx <args>` and returns the extrinsic it prints (0x-hex).
+pub fn dev_tx(args: &[&str]) -> String {
+    let output = Command::new(NODE)
+        .arg("dev-tx")
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .expect("running the node")
+        .expect("running node dev-tx");
+    assert!(
+        output.status.success(),
+        "node dev-tx {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let extrinsic = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert!(extrinsic.starts_with("0x"), "not hex: {extrinsic}");
+    extrinsic
 }
 
 /// A minimal HTTP/1.1 POST (the server's responses carry a length or are chunked).
