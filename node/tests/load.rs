@@ -1,0 +1,215 @@
+//! RPC under load: while a `--dev` node authors blocks (an unsigned `set_storage` extrinsic
+//! submitted every ~50 ms), two clients each make 1000 `state_call Core_version` requests
+//! over keep-alive HTTP connections. Every request must succeed with the same result, blocks
+//! must keep coming, and the node must still be healthy afterwards. No timing assertions.
+
+mod common;
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::{SocketAddr, TcpStream},
+    sync::atomic::{AtomicBool, AtomicU64, Ordering},
+    thread,
+    time::{Duration, Instant},
+};
+
+use common::{dev_tx, hex0x, Node};
+use serde_json::{json, Value};
+
+/// Requests per client.
+const REQUESTS: usize = 1000;
+/// Concurrent clients.
+const CLIENTS: usize = 2;
+/// At least this many extrinsics are submitted during the test (at ~50 ms intervals).
+const MIN_SUBMITTED: u64 = 10;
+/// At least this many blocks must be authored meanwhile (with instant authoring each
+/// extrinsic usually gets its own block, but two may share one on a busy machine).
+const MIN_BLOCKS: u64 = 3;
+
+/// One keep-alive HTTP/1.1 connection to the node's RPC server.
+struct KeepAlive {
+    addr: SocketAddr,
+    reader: BufReader<TcpStream>,
+}
+
+impl KeepAlive {
+    fn connect(addr: SocketAddr) -> KeepAlive {
+        let stream = TcpStream::connect(addr).expect("connecting to the node");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        stream.set_nodelay(true).unwrap();
+        KeepAlive {
+            addr,
+            reader: BufReader::new(stream),
+        }
+    }
+
+    /// Posts `body` on this connection and returns the HTTP status and response body.
+    fn post(&mut self, body: &str) -> (u16, String) {
+        let request = format!(
+            "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        );
+        self.reader.get_mut().write_all(request.as_bytes()).unwrap();
+        let mut status = None;
+        let mut length = None;
+        let mut chunked = false;
+        loop {
+            let mut line = String::new();
+            let read = self.reader.read_line(&mut line).expect("reading headers");
+            assert!(read > 0, "the server closed the connection");
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let lower = line.to_ascii_lowercase();
+            if status.is_none() {
+                status = lower.split_whitespace().nth(1).and_then(|s| s.parse().ok());
+            } else if let Some(value) = lower.strip_prefix("content-length:") {
+                length = value.trim().parse::<usize>().ok();
+            } else if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
+                chunked = true;
+            } else if lower.starts_with("connection:") && lower.contains("close") {
+                panic!("the server does not keep the connection alive: {line}");
+            }
+        }
+        let payload = if chunked {
+            self.read_chunked()
+        } else {
+            let mut payload = vec![0; length.expect("Content-Length or chunked")];
+            self.reader.read_exact(&mut payload).unwrap();
+            payload
+        };
+        (
+            status.expect("HTTP status"),
+            String::from_utf8(payload).expect("UTF-8 body"),
+        )
+    }
+
+    fn read_chunked(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).unwrap();
+            let size = usize::from_str_radix(line.split(';').next().unwrap().trim(), 16).unwrap();
+            if size == 0 {
+                // Trailers (none expected) up to the empty line.
+                loop {
+                    line.clear();
+                    self.reader.read_line(&mut line).unwrap();
+                    if line.trim_end().is_empty() {
+                        return out;
+                    }
+                }
+            }
+            let start = out.len();
+            out.resize(start + size, 0);
+            self.reader.read_exact(&mut out[start..]).unwrap();
+            let mut crlf = [0; 2];
+            self.reader.read_exact(&mut crlf).unwrap();
+        }
+    }
+
+    /// The `result` of a JSON-RPC call that must succeed.
+    fn call(&mut self, id: usize, method: &str, params: Value) -> Value {
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        let (status, response) = self.post(&body.to_string());
+        assert_eq!(status, 200, "{method}: {response}");
+        let mut response: Value = serde_json::from_str(&response)
+            .unwrap_or_else(|e| panic!("{method}: response is not JSON ({e}): {response}"));
+        assert_eq!(response["id"], id, "{response}");
+        match response.get_mut("result") {
+            Some(result) => result.take(),
+            None => panic!("{method} failed: {response}"),
+        }
+    }
+}
+
+#[test]
+fn state_calls_from_two_clients_while_blocks_are_authored() {
+    let started = Instant::now();
+    let node = Node::start(&["--dev"]);
+    let expected = node.call("state_call", json!(["Core_version", "0x"]));
+    assert!(expected.as_str().is_some_and(|v| v.len() > 2), "{expected}");
+    let first_block = node.best_number();
+
+    let clients_done = AtomicBool::new(false);
+    let submitted = AtomicU64::new(0);
+    let answered = AtomicU64::new(0);
+    thread::scope(|s| {
+        // Author blocks: a new key every ~50 ms until the clients are done (and at least
+        // MIN_SUBMITTED times).
+        let submitter = s.spawn(|| {
+            let mut i = 0u64;
+            while !clients_done.load(Ordering::SeqCst) || i < MIN_SUBMITTED {
+                let key = hex0x(format!("load-test-key-{i}").as_bytes());
+                let value = hex0x(&i.to_le_bytes());
+                let extrinsic = dev_tx(&["set-storage", &key, &value]);
+                let hash = node.call("author_submitExtrinsic", json!([extrinsic]));
+                assert!(hash.as_str().is_some_and(|h| h.len() == 66), "{hash}");
+                i += 1;
+                submitted.store(i, Ordering::SeqCst);
+                thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut connection = KeepAlive::connect(node.addr);
+                    for id in 0..REQUESTS {
+                        let result =
+                            connection.call(id, "state_call", json!(["Core_version", "0x"]));
+                        assert_eq!(result, expected, "request {id}");
+                        answered.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        for client in clients {
+            client.join().unwrap();
+        }
+        clients_done.store(true, Ordering::SeqCst);
+        submitter.join().unwrap();
+    });
+    assert_eq!(
+        answered.load(Ordering::Relaxed),
+        (CLIENTS * REQUESTS) as u64
+    );
+
+    // Wait for the last extrinsic to be included, then check the blocks and the first key.
+    let submitted = submitted.load(Ordering::SeqCst);
+    assert!(submitted >= MIN_SUBMITTED);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let last_key = hex0x(format!("load-test-key-{}", submitted - 1).as_bytes());
+    while node.call("state_getStorage", json!([last_key])).is_null() {
+        assert!(
+            Instant::now() < deadline,
+            "the last extrinsic was not included:\n{}",
+            node.log()
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    let blocks = node.best_number() - first_block;
+    assert!(blocks >= MIN_BLOCKS, "only {blocks} blocks authored");
+    assert_eq!(
+        node.call("state_getStorage", json!([hex0x(b"load-test-key-0")])),
+        hex0x(&0u64.to_le_bytes())
+    );
+    assert_eq!(
+        node.call("system_health", json!([])),
+        json!({"peers": 0, "isSyncing": false, "shouldHavePeers": false})
+    );
+    // Still answering the same after the load.
+    assert_eq!(
+        node.call("state_call", json!(["Core_version", "0x"])),
+        expected
+    );
+    eprintln!(
+        "{} state_calls from {CLIENTS} clients, {submitted} extrinsics, {blocks} blocks in {:?}",
+        CLIENTS * REQUESTS,
+        started.elapsed()
+    );
+}
