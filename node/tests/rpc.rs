@@ -390,3 +390,17 @@ fn subscriptions_over_websocket() {
     assert!(block.is_string(), "{statuses:?}");
     assert_eq!(statuses[2], json!({ "finalized": block }));
 }
+
+#[test]
+fn oversized_requests_are_refused_and_the_node_keeps_serving() {
+    let node = Node::start(&["--dev", "--rpc-max-request-size", "1"]);
+    // A state_call whose input alone is 2 MiB, over the 1 MiB limit.
+    let input = format!("0x{}", "00".repeat(2 * 1024 * 1024));
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "state_call", "params": ["Core_version", input]});
+    let (status, response) = node.post(&body.to_string());
+    assert_eq!(status, 413, "{response}");
+    assert_eq!(
+        node.call("system_health", json!([]))["isSyncing"],
+        json!(false)
+    );
+}
