@@ -19,7 +19,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use executor::{externalities::InMemoryExternalities, Executor, ExecutorConfig, RuntimeCode};
+use executor::{
+    externalities::InMemoryExternalities, CallOptions, Executor, ExecutorConfig, RuntimeCode,
+};
 use runtime_wasm::WASM_BINARY_V1;
 use serde_json::json;
 
@@ -142,37 +144,25 @@ fn main() {
             &mut InMemoryExternalities::new(),
         )
         .unwrap();
-    let in_process_call = |threads| {
-        throughput(threads, || {
-            let executor = executor.clone();
-            let version = &version;
-            move || {
-                let output = executor
-                    .call(
-                        &code(),
-                        "Core_version",
-                        &[],
-                        &mut InMemoryExternalities::new(),
-                    )
-                    .unwrap();
-                assert_eq!(&output, version);
-            }
-        })
+    // `state_call` runs the call with a deadline (the engine with interruption checks); plain
+    // calls are what block execution runs.
+    let plain = CallOptions::default();
+    let with_deadline = CallOptions {
+        deadline: Some(DEADLINE),
+        ..Default::default()
     };
-    // What `state_call` runs: the same call with a deadline (the engine with interruption
-    // checks).
-    let in_process_deadline = |threads| {
+    let in_process = |threads, options: &CallOptions| {
         throughput(threads, || {
             let executor = executor.clone();
-            let version = &version;
+            let (version, options) = (&version, options.clone());
             move || {
                 let output = executor
-                    .call_with_deadline(
+                    .call_with_options(
                         &code(),
                         "Core_version",
                         &[],
                         &mut InMemoryExternalities::new(),
-                        DEADLINE,
+                        &options,
                     )
                     .unwrap();
                 assert_eq!(&output, version);
@@ -213,8 +203,8 @@ fn main() {
     for threads in [1, 2] {
         let rpc = rpc(threads);
         let health = health(threads);
-        let call = in_process_call(threads);
-        let deadline = in_process_deadline(threads);
+        let call = in_process(threads, &plain);
+        let deadline = in_process(threads, &with_deadline);
         rows.push((threads, rpc, health, call, deadline));
     }
     drop(node);
