@@ -97,15 +97,20 @@ pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
     let mut module = RpcModule::from_arc(ctx);
 
     module
-        .register_blocking_method("state_call", |params, ctx, _| {
+        .register_async_method("state_call", |params, ctx, _| async move {
             let mut seq = params.sequence();
             let method: String = seq.next()?;
             let data: Bytes = seq.next()?;
             let at = at_or_best(&ctx, seq.optional_next()?);
-            ctx.client
-                .call(&at, &method, &data.0, Some(ctx.call_timeout))
-                .map(Bytes)
-                .map_err(client_error)
+            // Runtime calls block (up to the deadline): run them in place on this worker,
+            // which tokio replaces meanwhile, instead of handing them to the blocking pool
+            // and back (two thread wake-ups per request).
+            tokio::task::block_in_place(|| {
+                ctx.client
+                    .call(&at, &method, &data.0, Some(ctx.call_timeout))
+                    .map(Bytes)
+                    .map_err(client_error)
+            })
         })
         .expect("unique name");
 
