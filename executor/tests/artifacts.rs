@@ -2,12 +2,9 @@
 
 use std::{fs, path::Path};
 
-use codec::Decode;
-use executor::{
-    externalities::InMemoryExternalities, CacheStats, Executor, ExecutorConfig,
-    InstantiationStrategy, RuntimeCode,
-};
-use runtime_wasm::{entry_points as api, WASM_BINARY_V1};
+use executor::{CacheStats, Executor, ExecutorConfig, InstantiationStrategy};
+
+mod common;
 
 fn executor(dir: &Path, strategy: InstantiationStrategy) -> Executor {
     Executor::new(ExecutorConfig {
@@ -20,15 +17,7 @@ fn executor(dir: &Path, strategy: InstantiationStrategy) -> Executor {
 
 /// Calls the counter (a fresh instance answers (1, 42)) and returns the cache statistics.
 fn call_counter(executor: &Executor) -> CacheStats {
-    let output = executor
-        .call(
-            &RuntimeCode::from_bytes(WASM_BINARY_V1),
-            api::TEST_COUNTER,
-            &[],
-            &mut InMemoryExternalities::new(),
-        )
-        .unwrap();
-    assert_eq!(<(u64, u64)>::decode(&mut &output[..]).unwrap(), (1, 42));
+    assert_eq!(common::counter(executor), (1, 42));
     executor.cache_stats()
 }
 

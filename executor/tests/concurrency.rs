@@ -6,24 +6,10 @@ use std::{
     thread,
 };
 
-use codec::Decode;
-use executor::{
-    externalities::InMemoryExternalities, Executor, ExecutorConfig, InstantiationStrategy,
-    RuntimeCode,
-};
-use runtime_wasm::{entry_points as api, WASM_BINARY_V1};
+use common::counter;
+use executor::{Executor, ExecutorConfig, InstantiationStrategy};
 
-fn counter(executor: &Executor) -> (u64, u64) {
-    let output = executor
-        .call(
-            &RuntimeCode::from_bytes(WASM_BINARY_V1),
-            api::TEST_COUNTER,
-            &[],
-            &mut InMemoryExternalities::new(),
-        )
-        .unwrap();
-    Decode::decode(&mut &output[..]).unwrap()
-}
+mod common;
 
 #[test]
 fn more_threads_than_instances_all_succeed() {

@@ -4,11 +4,14 @@
 use std::{sync::Arc, thread};
 
 use codec::{Decode, Encode};
+use common::call;
 use executor::{
     externalities::InMemoryExternalities, Error, Executor, ExecutorConfig, InstantiationStrategy,
     RuntimeCode, RuntimeVersion,
 };
 use runtime_wasm::{entry_points as api, WASM_BINARY_V1};
+
+mod common;
 
 fn executor(strategy: InstantiationStrategy) -> Executor {
     Executor::new(ExecutorConfig {
@@ -16,15 +19,6 @@ fn executor(strategy: InstantiationStrategy) -> Executor {
         ..Default::default()
     })
     .unwrap()
-}
-
-fn call(executor: &Executor, method: &str, input: &[u8]) -> Result<Vec<u8>, Error> {
-    executor.call(
-        &RuntimeCode::from_bytes(WASM_BINARY_V1),
-        method,
-        input,
-        &mut InMemoryExternalities::new(),
-    )
 }
 
 /// The calls whose outputs must not depend on the strategy or on earlier calls.

@@ -6,7 +6,10 @@
 use std::sync::Arc;
 
 use executor::RuntimeVersion;
-use jsonrpsee::{types::ErrorObjectOwned, RpcModule};
+use jsonrpsee::{
+    types::{ErrorObjectOwned, Params},
+    RpcModule,
+};
 use serde::Serialize;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -68,6 +71,17 @@ fn at_or_best(ctx: &RpcContext, at: Option<HashHex>) -> Hash {
     ctx.client.block_or_best(at.map(|h| h.0))
 }
 
+/// The value the `(key, at?)` parameters of the `state_getStorage*` queries name.
+fn storage_query(
+    params: Params<'_>,
+    ctx: &RpcContext,
+) -> Result<Option<Vec<u8>>, ErrorObjectOwned> {
+    let mut seq = params.sequence();
+    let key: Bytes = seq.next()?;
+    let at = at_or_best(ctx, seq.optional_next()?);
+    ctx.client.storage(&at, &key.0).map_err(client_error)
+}
+
 fn runtime_version(ctx: &RpcContext, at: &Hash) -> Result<RuntimeVersionJson, ErrorObjectOwned> {
     let version = ctx.client.runtime_version(at).map_err(client_error)?;
     Ok(RuntimeVersionJson::from(&version))
@@ -116,20 +130,13 @@ pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
 
     module
         .register_blocking_method("state_getStorage", |params, ctx, _| {
-            let mut seq = params.sequence();
-            let key: Bytes = seq.next()?;
-            let at = at_or_best(&ctx, seq.optional_next()?);
-            let value = ctx.client.storage(&at, &key.0).map_err(client_error)?;
-            Ok::<_, ErrorObjectOwned>(value.map(Bytes))
+            Ok::<_, ErrorObjectOwned>(storage_query(params, &ctx)?.map(Bytes))
         })
         .expect("unique name");
 
     module
         .register_blocking_method("state_getStorageHash", |params, ctx, _| {
-            let mut seq = params.sequence();
-            let key: Bytes = seq.next()?;
-            let at = at_or_best(&ctx, seq.optional_next()?);
-            let value = ctx.client.storage(&at, &key.0).map_err(client_error)?;
+            let value = storage_query(params, &ctx)?;
             Ok::<_, ErrorObjectOwned>(
                 value.map(|value| HashHex(sp_crypto_hashing::blake2_256(&value))),
             )
@@ -138,10 +145,7 @@ pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
 
     module
         .register_blocking_method("state_getStorageSize", |params, ctx, _| {
-            let mut seq = params.sequence();
-            let key: Bytes = seq.next()?;
-            let at = at_or_best(&ctx, seq.optional_next()?);
-            let value = ctx.client.storage(&at, &key.0).map_err(client_error)?;
+            let value = storage_query(params, &ctx)?;
             Ok::<_, ErrorObjectOwned>(value.map(|value| value.len() as u64))
         })
         .expect("unique name");
