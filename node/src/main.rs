@@ -44,7 +44,11 @@ fn main() -> ExitCode {
 }
 
 fn run_node(cmd: cli::RunCmd) -> Result<(), Error> {
+    // One worker per core for blocking RPC work run in place, plus one that stays free for I/O
+    // (see `rpc::blocking`).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores + 1)
         .enable_all()
         .thread_name("tokio-runtime-worker")
         .build()?;

@@ -22,7 +22,7 @@ use crate::{
         pool::Pool,
         Client,
     },
-    rpc::{self, system::SystemInfo, RpcContext, ServerSettings},
+    rpc::{self, blocking::BlockingWork, system::SystemInfo, RpcContext, ServerSettings},
     Error, IMPL_NAME, IMPL_VERSION,
 };
 
@@ -321,6 +321,7 @@ pub async fn start(cmd: RunCmd) -> Result<Node, Error> {
         client: client.clone(),
         pool,
         call_timeout: Duration::from_millis(cmd.rpc_call_timeout),
+        blocking: BlockingWork::for_current_runtime(),
         deny_unsafe: cmd.deny_unsafe_rpc(),
     });
     let settings = ServerSettings {

@@ -14,7 +14,7 @@ use jsonrpsee::{
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{accept, codes, notify, Bytes, HashHex, RpcContext};
+use super::{accept, codes, notify, register_blocking, Bytes, HashHex, RpcContext};
 use crate::client::{
     hex_hash,
     pool::{PoolError, TxStatus},
@@ -73,15 +73,13 @@ fn status_json(status: &TxStatus) -> serde_json::Value {
 /// The `author_*` methods.
 pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
     let mut module = RpcModule::from_arc(ctx);
-    module
-        .register_blocking_method("author_submitExtrinsic", |params, ctx, _| {
-            let extrinsic: Bytes = params.one()?;
-            ctx.pool
-                .submit(&ctx.client, extrinsic.0)
-                .map(HashHex)
-                .map_err(|e| pool_error(&e))
-        })
-        .expect("unique name");
+    register_blocking(&mut module, "author_submitExtrinsic", |params, ctx| {
+        let extrinsic: Bytes = params.one()?;
+        ctx.pool
+            .submit(&ctx.client, extrinsic.0)
+            .map(HashHex)
+            .map_err(|e| pool_error(&e))
+    });
     module
         .register_method("author_pendingExtrinsics", |_, ctx, _| {
             ctx.pool
@@ -103,23 +101,12 @@ pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
                 };
                 // Listen before submitting, so no status is missed.
                 let mut events = ctx.pool.events();
-                let submitted = {
-                    let ctx = ctx.clone();
-                    tokio::task::spawn_blocking(move || ctx.pool.submit(&ctx.client, extrinsic.0))
-                        .await
-                };
-                let hash = match submitted {
-                    Ok(Ok(hash)) => hash,
-                    Ok(Err(e)) => return pending.reject(pool_error(&e)).await,
-                    Err(_) => {
-                        return pending
-                            .reject(ErrorObject::owned(
-                                OTHER_ERROR,
-                                "Transaction pool error: task failed",
-                                None::<()>,
-                            ))
-                            .await
-                    }
+                let hash = match ctx
+                    .blocking
+                    .run(|| ctx.pool.submit(&ctx.client, extrinsic.0))
+                {
+                    Ok(hash) => hash,
+                    Err(e) => return pending.reject(pool_error(&e)).await,
                 };
                 let Some(sink) = accept(pending).await else {
                     return;

@@ -10,7 +10,9 @@ use jsonrpsee::{types::ErrorObjectOwned, RpcModule};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 
-use super::{accept, codes, error, notify, Bytes, HashHex, HeaderJson, RpcContext};
+use super::{
+    accept, codes, error, notify, register_blocking, Bytes, HashHex, HeaderJson, RpcContext,
+};
 use crate::client::{BlockNumber, ClientError};
 
 fn client_error(e: ClientError) -> ErrorObjectOwned {
@@ -81,58 +83,52 @@ struct BlockJson {
 pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
     let mut module = RpcModule::from_arc(ctx);
 
-    module
-        .register_blocking_method("chain_getHeader", |params, ctx, _| {
-            let hash: Option<HashHex> = params.sequence().optional_next()?;
-            let hash = ctx.client.block_or_best(hash.map(|h| h.0));
-            let header = ctx.client.header(&hash).map_err(client_error)?;
-            Ok::<_, ErrorObjectOwned>(header.as_ref().map(HeaderJson::from))
-        })
-        .expect("unique name");
+    register_blocking(&mut module, "chain_getHeader", |params, ctx| {
+        let hash: Option<HashHex> = params.sequence().optional_next()?;
+        let hash = ctx.client.block_or_best(hash.map(|h| h.0));
+        let header = ctx.client.header(&hash).map_err(client_error)?;
+        Ok::<_, ErrorObjectOwned>(header.as_ref().map(HeaderJson::from))
+    });
 
-    module
-        .register_blocking_method("chain_getBlock", |params, ctx, _| {
-            let hash: Option<HashHex> = params.sequence().optional_next()?;
-            let hash = ctx.client.block_or_best(hash.map(|h| h.0));
-            let Some(header) = ctx.client.header(&hash).map_err(client_error)? else {
-                return Ok(None);
-            };
-            let body = ctx
-                .client
-                .body(&hash)
-                .map_err(client_error)?
-                .unwrap_or_default();
-            Ok::<_, ErrorObjectOwned>(Some(SignedBlockJson {
-                block: BlockJson {
-                    header: HeaderJson::from(&header),
-                    extrinsics: body.into_iter().map(Bytes).collect(),
-                },
-                justifications: None,
-            }))
-        })
-        .expect("unique name");
+    register_blocking(&mut module, "chain_getBlock", |params, ctx| {
+        let hash: Option<HashHex> = params.sequence().optional_next()?;
+        let hash = ctx.client.block_or_best(hash.map(|h| h.0));
+        let Some(header) = ctx.client.header(&hash).map_err(client_error)? else {
+            return Ok(None);
+        };
+        let body = ctx
+            .client
+            .body(&hash)
+            .map_err(client_error)?
+            .unwrap_or_default();
+        Ok::<_, ErrorObjectOwned>(Some(SignedBlockJson {
+            block: BlockJson {
+                header: HeaderJson::from(&header),
+                extrinsics: body.into_iter().map(Bytes).collect(),
+            },
+            justifications: None,
+        }))
+    });
 
-    module
-        .register_blocking_method("chain_getBlockHash", |params, ctx, _| {
-            let numbers: Option<ListOrValue<NumberOrHex>> = params.sequence().optional_next()?;
-            let lookup = |n: Option<&NumberOrHex>| -> Result<Option<HashHex>, ErrorObjectOwned> {
-                let Some(n) = n else {
-                    return Ok(Some(HashHex(ctx.client.info().best_hash)));
-                };
-                let number = n.to_block_number()?;
-                Ok(ctx.client.hash(number).map_err(client_error)?.map(HashHex))
+    register_blocking(&mut module, "chain_getBlockHash", |params, ctx| {
+        let numbers: Option<ListOrValue<NumberOrHex>> = params.sequence().optional_next()?;
+        let lookup = |n: Option<&NumberOrHex>| -> Result<Option<HashHex>, ErrorObjectOwned> {
+            let Some(n) = n else {
+                return Ok(Some(HashHex(ctx.client.info().best_hash)));
             };
-            match numbers {
-                None => lookup(None).map(ListOrValue::Value),
-                Some(ListOrValue::Value(n)) => lookup(Some(&n)).map(ListOrValue::Value),
-                Some(ListOrValue::List(list)) => list
-                    .iter()
-                    .map(|n| lookup(Some(n)))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(ListOrValue::List),
-            }
-        })
-        .expect("unique name");
+            let number = n.to_block_number()?;
+            Ok(ctx.client.hash(number).map_err(client_error)?.map(HashHex))
+        };
+        match numbers {
+            None => lookup(None).map(ListOrValue::Value),
+            Some(ListOrValue::Value(n)) => lookup(Some(&n)).map(ListOrValue::Value),
+            Some(ListOrValue::List(list)) => list
+                .iter()
+                .map(|n| lookup(Some(n)))
+                .collect::<Result<Vec<_>, _>>()
+                .map(ListOrValue::List),
+        }
+    });
 
     module
         .register_method("chain_getFinalizedHead", |_, ctx, _| {

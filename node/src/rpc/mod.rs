@@ -2,11 +2,12 @@
 //! error codes, over HTTP and WebSocket on one port (jsonrpsee).
 //!
 //! One file per namespace: [`state`], [`chain`], [`system`], [`author`]; plus `rpc_methods`,
-//! which lists them all. Omitted or `null` block hashes mean the best block. Calls that touch
-//! the state run on blocking threads, so a slow runtime call never stalls the server, and
-//! runtime calls made for RPC have a deadline.
+//! which lists them all. Omitted or `null` block hashes mean the best block. Methods that read
+//! the chain or call the runtime run through [`blocking::BlockingWork`], so a slow runtime call
+//! never stalls the server, and runtime calls made for RPC have a deadline.
 
 pub mod author;
+pub mod blocking;
 pub mod chain;
 pub mod state;
 pub mod system;
@@ -15,7 +16,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use jsonrpsee::{
     server::{Server, ServerConfig, ServerHandle},
-    types::{ErrorObject, ErrorObjectOwned},
+    types::{ErrorObject, ErrorObjectOwned, Params},
     PendingSubscriptionSink, RpcModule, SubscriptionMessage, SubscriptionSink,
 };
 use serde::{de::Error as _, Deserialize, Deserializer, Serialize, Serializer};
@@ -30,6 +31,8 @@ pub struct RpcContext {
     pub pool: Arc<Pool>,
     /// How long a runtime call made for RPC may run.
     pub call_timeout: Duration,
+    /// Where handlers that block run.
+    pub blocking: blocking::BlockingWork,
     /// Whether methods that are unsafe to expose publicly are refused (`--rpc-methods`). No
     /// unsafe method exists yet.
     pub deny_unsafe: bool,
@@ -48,6 +51,25 @@ pub struct ServerSettings {
     pub max_response_size: u32,
     /// Most subscriptions per connection.
     pub max_subscriptions_per_connection: u32,
+}
+
+/// Registers method `name` whose `handler` blocks its thread (it reads the chain or calls the
+/// runtime): it runs through the context's [`blocking::BlockingWork`].
+fn register_blocking<R, F>(module: &mut RpcModule<RpcContext>, name: &'static str, handler: F)
+where
+    F: Fn(Params<'static>, &RpcContext) -> Result<R, ErrorObjectOwned>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    R: Serialize + Clone + Send + 'static,
+{
+    module
+        .register_async_method(name, move |params, ctx, _| {
+            let handler = handler.clone();
+            async move { ctx.blocking.run(|| handler(params, &ctx)) }
+        })
+        .expect("method names are unique");
 }
 
 /// Every RPC method, with `rpc_methods`.

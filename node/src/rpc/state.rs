@@ -13,7 +13,7 @@ use jsonrpsee::{
 use serde::Serialize;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{accept, codes, error, notify, Bytes, HashHex, RpcContext};
+use super::{accept, codes, error, notify, register_blocking, Bytes, HashHex, RpcContext};
 use crate::client::{ClientError, Hash};
 
 /// The most keys `state_getKeysPaged` returns at once (Substrate's limit).
@@ -110,98 +110,75 @@ fn query_storage_at(
 pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
     let mut module = RpcModule::from_arc(ctx);
 
-    module
-        .register_async_method("state_call", |params, ctx, _| async move {
-            let mut seq = params.sequence();
-            let method: String = seq.next()?;
-            let data: Bytes = seq.next()?;
-            let at = at_or_best(&ctx, seq.optional_next()?);
-            // Runtime calls block (up to the deadline): run them in place on this worker,
-            // which tokio replaces meanwhile, instead of handing them to the blocking pool
-            // and back (two thread wake-ups per request).
-            tokio::task::block_in_place(|| {
-                ctx.client
-                    .call(&at, &method, &data.0, Some(ctx.call_timeout))
-                    .map(Bytes)
-                    .map_err(client_error)
-            })
-        })
-        .expect("unique name");
+    register_blocking(&mut module, "state_call", |params, ctx| {
+        let mut seq = params.sequence();
+        let method: String = seq.next()?;
+        let data: Bytes = seq.next()?;
+        let at = at_or_best(ctx, seq.optional_next()?);
+        ctx.client
+            .call(&at, &method, &data.0, Some(ctx.call_timeout))
+            .map(Bytes)
+            .map_err(client_error)
+    });
 
-    module
-        .register_blocking_method("state_getStorage", |params, ctx, _| {
-            Ok::<_, ErrorObjectOwned>(storage_query(params, &ctx)?.map(Bytes))
-        })
-        .expect("unique name");
+    register_blocking(&mut module, "state_getStorage", |params, ctx| {
+        Ok::<_, ErrorObjectOwned>(storage_query(params, ctx)?.map(Bytes))
+    });
 
-    module
-        .register_blocking_method("state_getStorageHash", |params, ctx, _| {
-            let value = storage_query(params, &ctx)?;
-            Ok::<_, ErrorObjectOwned>(
-                value.map(|value| HashHex(sp_crypto_hashing::blake2_256(&value))),
-            )
-        })
-        .expect("unique name");
+    register_blocking(&mut module, "state_getStorageHash", |params, ctx| {
+        let value = storage_query(params, ctx)?;
+        Ok::<_, ErrorObjectOwned>(value.map(|value| HashHex(sp_crypto_hashing::blake2_256(&value))))
+    });
 
-    module
-        .register_blocking_method("state_getStorageSize", |params, ctx, _| {
-            let value = storage_query(params, &ctx)?;
-            Ok::<_, ErrorObjectOwned>(value.map(|value| value.len() as u64))
-        })
-        .expect("unique name");
+    register_blocking(&mut module, "state_getStorageSize", |params, ctx| {
+        let value = storage_query(params, ctx)?;
+        Ok::<_, ErrorObjectOwned>(value.map(|value| value.len() as u64))
+    });
 
-    module
-        .register_blocking_method("state_getKeysPaged", |params, ctx, _| {
-            let mut seq = params.sequence();
-            let prefix: Option<Bytes> = seq.optional_next()?;
-            let count: u32 = seq.next()?;
-            let start_key: Option<Bytes> = seq.optional_next()?;
-            let at = at_or_best(&ctx, seq.optional_next()?);
-            if count > MAX_KEYS_PAGED {
-                return Err(error(
-                    codes::STATE + 2,
-                    format!("count exceeds maximum value. value: {count}, max: {MAX_KEYS_PAGED}"),
-                ));
-            }
-            let state = ctx.client.state_at(&at).map_err(client_error)?;
-            let prefix = prefix.unwrap_or_default();
-            let keys = state.keys_paged(
-                &prefix.0,
-                count as usize,
-                start_key.as_ref().map(|k| k.0.as_slice()),
-            );
-            Ok(keys.into_iter().map(Bytes).collect::<Vec<_>>())
-        })
-        .expect("unique name");
+    register_blocking(&mut module, "state_getKeysPaged", |params, ctx| {
+        let mut seq = params.sequence();
+        let prefix: Option<Bytes> = seq.optional_next()?;
+        let count: u32 = seq.next()?;
+        let start_key: Option<Bytes> = seq.optional_next()?;
+        let at = at_or_best(ctx, seq.optional_next()?);
+        if count > MAX_KEYS_PAGED {
+            return Err(error(
+                codes::STATE + 2,
+                format!("count exceeds maximum value. value: {count}, max: {MAX_KEYS_PAGED}"),
+            ));
+        }
+        let state = ctx.client.state_at(&at).map_err(client_error)?;
+        let prefix = prefix.unwrap_or_default();
+        let keys = state.keys_paged(
+            &prefix.0,
+            count as usize,
+            start_key.as_ref().map(|k| k.0.as_slice()),
+        );
+        Ok(keys.into_iter().map(Bytes).collect::<Vec<_>>())
+    });
 
-    module
-        .register_blocking_method("state_getMetadata", |params, ctx, _| {
-            let mut seq = params.sequence();
-            let at = at_or_best(&ctx, seq.optional_next()?);
-            ctx.client
-                .metadata(&at, Some(ctx.call_timeout))
-                .map(Bytes)
-                .map_err(client_error)
-        })
-        .expect("unique name");
+    register_blocking(&mut module, "state_getMetadata", |params, ctx| {
+        let mut seq = params.sequence();
+        let at = at_or_best(ctx, seq.optional_next()?);
+        ctx.client
+            .metadata(&at, Some(ctx.call_timeout))
+            .map(Bytes)
+            .map_err(client_error)
+    });
 
-    module
-        .register_blocking_method("state_getRuntimeVersion", |params, ctx, _| {
-            let mut seq = params.sequence();
-            let at = at_or_best(&ctx, seq.optional_next()?);
-            runtime_version(&ctx, &at)
-        })
-        .expect("unique name");
+    register_blocking(&mut module, "state_getRuntimeVersion", |params, ctx| {
+        let mut seq = params.sequence();
+        let at = at_or_best(ctx, seq.optional_next()?);
+        runtime_version(ctx, &at)
+    });
 
-    module
-        .register_blocking_method("state_queryStorageAt", |params, ctx, _| {
-            let mut seq = params.sequence();
-            let keys: Vec<Bytes> = seq.next()?;
-            let at = at_or_best(&ctx, seq.optional_next()?);
-            let set = query_storage_at(&ctx, &keys, at).map_err(client_error)?;
-            Ok::<_, ErrorObjectOwned>(vec![set])
-        })
-        .expect("unique name");
+    register_blocking(&mut module, "state_queryStorageAt", |params, ctx| {
+        let mut seq = params.sequence();
+        let keys: Vec<Bytes> = seq.next()?;
+        let at = at_or_best(ctx, seq.optional_next()?);
+        let set = query_storage_at(ctx, &keys, at).map_err(client_error)?;
+        Ok::<_, ErrorObjectOwned>(vec![set])
+    });
 
     module
         .register_subscription(
@@ -211,18 +188,9 @@ pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
             |_params, pending, ctx, _| async move {
                 let mut imports = ctx.client.import_notifications();
                 let best = ctx.client.info().best_hash;
-                let current = {
-                    let ctx = ctx.clone();
-                    tokio::task::spawn_blocking(move || runtime_version(&ctx, &best)).await
-                };
-                let mut current = match current {
-                    Ok(Ok(version)) => version,
-                    Ok(Err(e)) => return pending.reject(e).await,
-                    Err(_) => {
-                        return pending
-                            .reject(error(codes::STATE + 3, "Client error: task failed"))
-                            .await
-                    }
+                let mut current = match ctx.blocking.run(|| runtime_version(&ctx, &best)) {
+                    Ok(version) => version,
+                    Err(e) => return pending.reject(e).await,
                 };
                 let Some(sink) = accept(pending).await else {
                     return;
@@ -239,10 +207,7 @@ pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
                             Err(RecvError::Closed) => return,
                         },
                     };
-                    let ctx = ctx.clone();
-                    let Ok(Ok(version)) =
-                        tokio::task::spawn_blocking(move || runtime_version(&ctx, &hash)).await
-                    else {
+                    let Ok(version) = ctx.blocking.run(|| runtime_version(&ctx, &hash)) else {
                         continue;
                     };
                     if version != current {
