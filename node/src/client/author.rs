@@ -48,10 +48,9 @@ pub fn build_block(
     let parent_header = client
         .header(&parent)?
         .ok_or(ClientError::UnknownBlock(parent))?;
-    let state = client.state_at(&parent)?;
     let state_version = client.runtime_version(&parent)?.state_version();
     let executor = client.executor().clone();
-    let (header, changes, included, dropped) = client.with_code(&parent, &state, |code| {
+    let (header, changes, included, dropped) = client.with_code(&parent, |state, code| {
         let mut ext = OverlayedExternalities::with_backend(state.clone());
         let pre_header = Header {
             parent_hash: parent,

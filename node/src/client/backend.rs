@@ -52,8 +52,8 @@ pub trait Backend: Send + Sync {
     /// The hash of the canonical block `number`.
     fn hash(&self, number: BlockNumber) -> Result<Option<Hash>, ClientError>;
 
-    /// The state after block `hash`.
-    fn state_at(&self, hash: &Hash) -> Result<Option<StateAt>, ClientError>;
+    /// The state whose trie root is `root` (a stored block's `state_root`).
+    fn state_with_root(&self, root: Hash) -> StateAt;
 
     /// Stores a block whose parent is known, with the state its changes give (whose root must
     /// be the header's); with `best` it becomes the head of the best chain (and the canonical

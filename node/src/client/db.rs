@@ -252,10 +252,8 @@ impl Backend for ChainDb {
             .map_err(|_| db_error(format!("corrupt index entry for block #{number}")))
     }
 
-    fn state_at(&self, hash: &Hash) -> Result<Option<StateAt>, ClientError> {
-        Ok(self
-            .header(hash)?
-            .map(|header| StateAt::new(self.state_at_root(header.state_root))))
+    fn state_with_root(&self, root: Hash) -> StateAt {
+        StateAt::new(self.state_at_root(root))
     }
 
     fn insert_block(&self, block: NewBlock, best: bool) -> Result<Hash, ClientError> {

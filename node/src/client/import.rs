@@ -72,7 +72,6 @@ pub fn import_block(client: &Client, block: Block) -> Result<Imported, ClientErr
     if client.header(&parent)?.is_none() {
         return Err(ClientError::UnknownParent(parent));
     }
-    let state = client.state_at(&parent)?;
     let state_version = client.runtime_version(&parent)?.state_version();
     // The seal is added after execution (by the author's consensus engine): the runtime
     // executes the block without it, as Substrate's block import does.
@@ -86,7 +85,7 @@ pub fn import_block(client: &Client, block: Block) -> Result<Imported, ClientErr
     }
     .encode();
     let executor = client.executor().clone();
-    let changes = client.with_code(&parent, &state, |code| {
+    let changes = client.with_code(&parent, |state, code| {
         let mut ext = OverlayedExternalities::with_backend(state.clone());
         executor.call(code, "Core_execute_block", &to_execute, &mut ext)?;
         Ok(ext.into_changes())

@@ -12,7 +12,7 @@ pub mod import;
 pub mod pool;
 pub mod state;
 
-use std::{borrow::Cow, collections::HashMap, sync::Arc, time::Duration};
+use std::{borrow::Cow, num::NonZeroUsize, sync::Arc, time::Duration};
 
 use chain_spec::header::Header;
 use codec::Decode;
@@ -20,6 +20,7 @@ use executor::{
     externalities::{OverlayedExternalities, StateBackend},
     Executor, RuntimeCode, RuntimeVersion,
 };
+use lru::LruCache;
 use parking_lot::Mutex;
 use tokio::sync::broadcast;
 
@@ -33,7 +34,12 @@ pub type BlockNumber = u32;
 
 /// `0x`-prefixed lower-case hex of a hash.
 pub fn hex_hash(hash: &[u8]) -> String {
-    format!("0x{}", hex::encode(hash))
+    // Straight into one buffer: `hex::encode` builds its string a `char` at a time, which
+    // shows in RPC profiles.
+    let mut text = vec![0; 2 + 2 * hash.len()];
+    text[..2].copy_from_slice(b"0x");
+    hex::encode_to_slice(hash, &mut text[2..]).expect("the buffer has twice the input's length");
+    String::from_utf8(text).expect("hex digits are ASCII")
 }
 
 /// What can go wrong reading the chain or calling its runtime. The messages follow
@@ -76,15 +82,31 @@ pub struct BlockImported {
     pub is_new_best: bool,
 }
 
-/// How many code hashes (one per block asked about) are remembered.
-const CODE_HASH_CACHE: usize = 4096;
+/// How many blocks' [`BlockFacts`] are remembered.
+const BLOCK_FACTS_CACHE: NonZeroUsize = NonZeroUsize::new(4096).expect("not zero");
+
+/// What reading the state of a block or calling its runtime needs besides the trie itself:
+/// remembered per block, so that a call reads neither the header nor `:code` and
+/// `:heappages` again.
+#[derive(Clone, Copy, Debug)]
+struct BlockFacts {
+    state_root: Hash,
+    /// Filled by the first runtime call at the block (or inherited from the parent).
+    runtime: Option<RuntimeFacts>,
+}
+
+/// The runtime of a state: the hash of its `:code` and its `:heappages`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RuntimeFacts {
+    code_hash: [u8; 32],
+    heap_pages: Option<u64>,
+}
 
 /// The chain, its states and its runtime.
 pub struct Client {
     backend: Arc<dyn Backend>,
     executor: Arc<Executor>,
-    /// Block hash → blake2-256 of its `:code`, so calls need not read and hash the code.
-    code_hashes: Mutex<HashMap<Hash, [u8; 32]>>,
+    blocks: Mutex<LruCache<Hash, BlockFacts>>,
     imported: broadcast::Sender<BlockImported>,
     finalized: broadcast::Sender<Header>,
 }
@@ -95,7 +117,7 @@ impl Client {
         Self {
             backend,
             executor,
-            code_hashes: Mutex::new(HashMap::new()),
+            blocks: Mutex::new(LruCache::new(BLOCK_FACTS_CACHE)),
             imported: broadcast::channel(64).0,
             finalized: broadcast::channel(64).0,
         }
@@ -145,9 +167,9 @@ impl Client {
 
     /// The state after block `at`.
     pub fn state_at(&self, at: &Hash) -> Result<StateAt, ClientError> {
-        self.backend
-            .state_at(at)?
-            .ok_or(ClientError::UnknownBlock(*at))
+        Ok(self
+            .backend
+            .state_with_root(self.block_facts(at)?.state_root))
     }
 
     /// The value of `key` in the state after block `at`.
@@ -155,38 +177,58 @@ impl Client {
         Ok(self.state_at(at)?.storage(key))
     }
 
-    /// Runs `f` with the runtime code of the state `state` of block `at`.
+    fn block_facts(&self, at: &Hash) -> Result<BlockFacts, ClientError> {
+        if let Some(facts) = self.blocks.lock().get(at) {
+            return Ok(*facts);
+        }
+        let header = self.header(at)?.ok_or(ClientError::UnknownBlock(*at))?;
+        let facts = BlockFacts {
+            state_root: header.state_root,
+            runtime: None,
+        };
+        self.blocks.lock().put(*at, facts);
+        Ok(facts)
+    }
+
+    /// The hash of the runtime code in the state after block `at`.
+    pub fn code_hash(&self, at: &Hash) -> Result<[u8; 32], ClientError> {
+        self.with_code(at, |_, code| Ok(code.hash))
+    }
+
+    /// Runs `f` with the state after block `at` and its runtime code.
     pub(crate) fn with_code<R>(
         &self,
         at: &Hash,
-        state: &StateAt,
-        f: impl FnOnce(&RuntimeCode<'_>) -> Result<R, ClientError>,
+        f: impl FnOnce(&StateAt, &RuntimeCode<'_>) -> Result<R, ClientError>,
     ) -> Result<R, ClientError> {
-        let cached = self.code_hashes.lock().get(at).copied();
-        let code_hash = match cached {
-            Some(hash) => hash,
+        let facts = self.block_facts(at)?;
+        let state = self.backend.state_with_root(facts.state_root);
+        let runtime = match facts.runtime {
+            Some(runtime) => runtime,
             None => {
                 let code = state.code().ok_or(ClientError::MissingCode(*at))?;
-                let hash = sp_crypto_hashing::blake2_256(&code);
-                let mut cache = self.code_hashes.lock();
-                if cache.len() >= CODE_HASH_CACHE {
-                    cache.clear();
-                }
-                cache.insert(*at, hash);
-                hash
+                let runtime = RuntimeFacts {
+                    code_hash: sp_crypto_hashing::blake2_256(&code),
+                    heap_pages: state.heap_pages(),
+                };
+                self.blocks.lock().put(
+                    *at,
+                    BlockFacts {
+                        runtime: Some(runtime),
+                        ..facts
+                    },
+                );
+                runtime
             }
         };
         let fetch = || state.code().map(Cow::Owned);
-        let code = RuntimeCode::lazy(code_hash, &fetch).with_heap_pages(state.heap_pages());
-        f(&code)
+        let code = RuntimeCode::lazy(runtime.code_hash, &fetch).with_heap_pages(runtime.heap_pages);
+        f(&state, &code)
     }
 
     /// The version of the runtime at block `at`.
     pub fn runtime_version(&self, at: &Hash) -> Result<RuntimeVersion, ClientError> {
-        let state = self.state_at(at)?;
-        self.with_code(at, &state, |code| {
-            Ok(self.executor.runtime_version(code)?)
-        })
+        self.with_code(at, |_, code| Ok(self.executor.runtime_version(code)?))
     }
 
     /// Calls runtime entry point `method` with `input` on the state after block `at`, and
@@ -199,8 +241,7 @@ impl Client {
         input: &[u8],
         deadline: Option<Duration>,
     ) -> Result<Vec<u8>, ClientError> {
-        let state = self.state_at(at)?;
-        self.with_code(at, &state, |code| {
+        self.with_code(at, |state, code| {
             let mut ext = OverlayedExternalities::with_backend(state.clone());
             let output = match deadline {
                 Some(deadline) => self
@@ -238,7 +279,22 @@ impl Client {
     pub fn insert_block(&self, block: NewBlock, best: bool) -> Result<Hash, ClientError> {
         let header = block.header.clone();
         let new_code = block.changes.top.get(state::CODE_KEY).cloned().flatten();
+        let runtime_changed = block.changes.top.contains_key(state::CODE_KEY)
+            || block.changes.top.contains_key(state::HEAP_PAGES_KEY);
         let hash = self.backend.insert_block(block, best)?;
+        let mut blocks = self.blocks.lock();
+        let inherited = blocks
+            .peek(&header.parent_hash)
+            .and_then(|parent| parent.runtime)
+            .filter(|_| !runtime_changed);
+        blocks.put(
+            hash,
+            BlockFacts {
+                state_root: header.state_root,
+                runtime: inherited,
+            },
+        );
+        drop(blocks);
         if let Some(code) = new_code {
             self.precompile_in_background(hash, code);
         }
@@ -309,6 +365,66 @@ mod tests {
         )
         .unwrap();
         Client::new(Arc::new(db), executor)
+    }
+
+    /// The remembered runtime of `at`, if any.
+    fn remembered_runtime(client: &Client, at: &Hash) -> Option<RuntimeFacts> {
+        client
+            .blocks
+            .lock()
+            .peek(at)
+            .and_then(|facts| facts.runtime)
+    }
+
+    #[test]
+    fn blocks_remember_their_runtime_until_it_changes() {
+        use runtime_wasm::tx;
+
+        let dir = tempfile::tempdir().unwrap();
+        let client = dev_client(dir.path());
+        let genesis = client.info().genesis_hash;
+        let genesis_runtime = RuntimeFacts {
+            code_hash: client.code_hash(&genesis).unwrap(),
+            heap_pages: None,
+        };
+        assert_eq!(remembered_runtime(&client, &genesis), Some(genesis_runtime));
+
+        // A block that leaves `:code` and `:heappages` alone shares its parent's runtime.
+        let storage_only =
+            author::build_block(&client, genesis, &[tx::set_storage(b"k", b"v")]).unwrap();
+        assert_eq!(storage_only.included.len(), 1);
+        assert_eq!(
+            remembered_runtime(&client, &storage_only.hash),
+            Some(genesis_runtime)
+        );
+
+        // One that sets `:heappages` does not: its runtime is looked up again, from its state.
+        let more_heap =
+            author::build_block(&client, storage_only.hash, &[tx::set_heap_pages(4096)]).unwrap();
+        assert_eq!(more_heap.included.len(), 1);
+        assert_eq!(remembered_runtime(&client, &more_heap.hash), None);
+        client
+            .call(&more_heap.hash, "Core_version", &[], None)
+            .unwrap();
+        assert_eq!(
+            remembered_runtime(&client, &more_heap.hash),
+            Some(RuntimeFacts {
+                heap_pages: Some(4096),
+                ..genesis_runtime
+            })
+        );
+
+        // Forgotten blocks are read from the database again.
+        client.blocks.lock().clear();
+        assert_eq!(
+            client.storage(&storage_only.hash, b"k").unwrap(),
+            Some(b"v".to_vec())
+        );
+        assert_eq!(client.storage(&genesis, b"k").unwrap(), None);
+        assert_eq!(
+            client.code_hash(&more_heap.hash).unwrap(),
+            genesis_runtime.code_hash
+        );
     }
 
     #[test]

@@ -237,8 +237,7 @@ impl Pool {
             .find(|(id, _)| *id == api)
             .map(|(_, v)| *v);
         let Some(api_version) = api_version else {
-            let code_hash =
-                sp_crypto_hashing::blake2_256(&client.state_at(at)?.code().unwrap_or_default());
+            let code_hash = client.code_hash(at)?;
             if self.inner.lock().fallback_logged.insert(code_hash) {
                 tracing::warn!(
                     "the runtime {}-{} has no TaggedTransactionQueue API: extrinsics are pooled \
