@@ -1,11 +1,15 @@
 //! `state_call Core_version` over HTTP against the release `node --dev`, beside the same call
-//! made in process through `Executor::call`, from 1 and 2 concurrent clients/threads.
+//! made in process (through `Executor::call`, and through the node's `Client::call` on its
+//! database), from 1 and 2 concurrent clients/threads.
 //!
+//! Each HTTP client is one keep-alive connection, used three ways: one request at a time
+//! (a round trip per request), HTTP/1.1 pipelining (`IN_FLIGHT` requests written before their
+//! responses are read) and JSON-RPC batches (`IN_FLIGHT` requests per HTTP request).
 //! `system_health` over the same connections gives the cost of the transport alone.
 //!
 //! `cargo bench -p node --bench rpc_throughput`; results are in docs/benchmarks.md. Each
-//! measurement runs `WARM_UP` and then `MEASURE` of wall time. The HTTP clients use one
-//! keep-alive connection each and share the machine's cores with the node.
+//! measurement runs `WARM_UP` and then `MEASURE` of wall time. The clients share the machine's
+//! cores with the node.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -22,6 +26,7 @@ use std::{
 use executor::{
     externalities::InMemoryExternalities, CallOptions, Executor, ExecutorConfig, RuntimeCode,
 };
+use node::service::{open_client, BasePath};
 use runtime_wasm::WASM_BINARY_V1;
 use serde_json::json;
 
@@ -29,6 +34,38 @@ const WARM_UP: Duration = Duration::from_secs(1);
 const MEASURE: Duration = Duration::from_secs(5);
 /// The deadline `state_call` gives runtime calls (the node's default `--rpc-call-timeout`).
 const DEADLINE: Duration = Duration::from_secs(10);
+/// Requests in flight per connection when pipelining or batching.
+const IN_FLIGHT: usize = 64;
+
+/// How a client sends its requests.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    /// One request, then its response.
+    OneAtATime,
+    /// `IN_FLIGHT` requests written back to back, then their responses read.
+    Pipelined,
+    /// `IN_FLIGHT` requests in one JSON-RPC batch.
+    Batched,
+}
+
+impl Mode {
+    const ALL: [Mode; 3] = [Mode::OneAtATime, Mode::Pipelined, Mode::Batched];
+
+    fn requests_per_round(self) -> usize {
+        match self {
+            Mode::OneAtATime => 1,
+            Mode::Pipelined | Mode::Batched => IN_FLIGHT,
+        }
+    }
+
+    fn label(self) -> String {
+        match self {
+            Mode::OneAtATime => "one at a time".into(),
+            Mode::Pipelined => format!("pipelined, {IN_FLIGHT} in flight"),
+            Mode::Batched => format!("batches of {IN_FLIGHT}"),
+        }
+    }
+}
 
 /// One keep-alive HTTP/1.1 connection sending the same request again and again.
 struct Client {
@@ -58,9 +95,25 @@ impl Client {
         }
     }
 
-    /// Sends the request and returns the response body (`Content-Length` framed).
+    /// Sends the request and returns the response body.
     fn round_trip(&mut self) -> &[u8] {
         self.reader.get_mut().write_all(&self.request).unwrap();
+        self.read_response()
+    }
+
+    /// Sends the request `count` times back to back, then reads the responses, checking each.
+    fn pipelined(&mut self, count: usize, check: impl Fn(&[u8]) -> bool) {
+        self.reader
+            .get_mut()
+            .write_all(&self.request.repeat(count))
+            .unwrap();
+        for _ in 0..count {
+            assert!(check(self.read_response()));
+        }
+    }
+
+    /// Reads one response and returns its (`Content-Length` framed) body.
+    fn read_response(&mut self) -> &[u8] {
         let mut length = None;
         let mut first = true;
         loop {
@@ -131,6 +184,53 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
+/// Requests per second over `threads` connections sending `request` (a JSON-RPC request
+/// object) the `mode` way. Every response must equal the first one, whose `result` (each one's,
+/// for a batch) must be `expected_result`.
+fn over_http(
+    addr: SocketAddr,
+    threads: usize,
+    mode: Mode,
+    request: &serde_json::Value,
+    expected_result: &serde_json::Value,
+) -> f64 {
+    let body = match mode {
+        Mode::OneAtATime | Mode::Pipelined => request.to_string(),
+        Mode::Batched => serde_json::Value::Array(
+            (0..IN_FLIGHT)
+                .map(|id| {
+                    let mut request = request.clone();
+                    request["id"] = json!(id);
+                    request
+                })
+                .collect(),
+        )
+        .to_string(),
+    };
+    let expected = Client::connect(addr, &body).round_trip().to_vec();
+    let response: serde_json::Value = serde_json::from_slice(&expected).unwrap();
+    let responses = match response {
+        serde_json::Value::Array(responses) => responses,
+        single => vec![single],
+    };
+    assert_eq!(
+        responses.len(),
+        mode.requests_per_round().min(responses.len())
+    );
+    for response in &responses {
+        assert_eq!(&response["result"], expected_result, "{response}");
+    }
+    let rounds = throughput(threads, || {
+        let mut client = Client::connect(addr, &body);
+        let expected = &expected[..];
+        move || match mode {
+            Mode::Pipelined => client.pipelined(IN_FLIGHT, |response| response == expected),
+            Mode::OneAtATime | Mode::Batched => assert!(client.round_trip() == expected),
+        }
+    });
+    rounds * mode.requests_per_round() as f64
+}
+
 fn main() {
     println!("load average before: {}", load_average());
 
@@ -170,57 +270,64 @@ fn main() {
         })
     };
 
+    // The node's own call path in process: the dev chain's database, state and code lookup.
+    let base_path = BasePath::temporary().unwrap();
+    let (client, _) = open_client(chain_spec::dev(), &base_path, executor.clone()).unwrap();
+    let best = client.info().best_hash;
+    let through_client = |threads| {
+        throughput(threads, || {
+            let (client, version) = (client.clone(), &version);
+            move || {
+                let output = client
+                    .call(&best, "Core_version", &[], Some(DEADLINE))
+                    .unwrap();
+                assert_eq!(&output, version);
+            }
+        })
+    };
+
     // Over RPC: the release node on the dev chain (whose `:code` is the same runtime).
     let node = common::Node::start(&["--dev"]);
-    let expected = node.call("state_call", json!(["Core_version", "0x"]));
-    assert_eq!(expected, common::hex0x(&version));
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "state_call",
-                      "params": ["Core_version", "0x"]})
-    .to_string();
-    // The server's exact response bytes, checked once: every later response must equal them.
-    let expected_body = Client::connect(node.addr, &body).round_trip().to_vec();
-    let response: serde_json::Value = serde_json::from_slice(&expected_body).unwrap();
-    assert_eq!(response["result"], expected, "{response}");
-    let rpc = |threads| {
-        throughput(threads, || {
-            let mut client = Client::connect(node.addr, &body);
-            let expected_body = &expected_body[..];
-            move || assert!(client.round_trip() == expected_body)
-        })
-    };
+    let state_call = json!({"jsonrpc": "2.0", "id": 1, "method": "state_call",
+                            "params": ["Core_version", "0x"]});
+    let expected_version = json!(common::hex0x(&version));
+    // The transport alone: a method that touches neither the chain nor the executor.
+    let system_health = json!({"jsonrpc": "2.0", "id": 1, "method": "system_health", "params": []});
+    let expected_health = node.call("system_health", json!([]));
 
-    // The transport alone: a method that does not touch the chain or the executor.
-    let health_body =
-        json!({"jsonrpc": "2.0", "id": 1, "method": "system_health", "params": []}).to_string();
-    let health = |threads| {
-        throughput(threads, || {
-            let mut client = Client::connect(node.addr, &health_body);
-            move || assert!(client.round_trip().starts_with(b"{\"jsonrpc\""))
-        })
-    };
-
-    let mut rows = Vec::new();
+    let mut in_process_rows = Vec::new();
+    let mut rpc_rows = Vec::new();
     for threads in [1, 2] {
-        let rpc = rpc(threads);
-        let health = health(threads);
         let call = in_process(threads, &plain);
         let deadline = in_process(threads, &with_deadline);
-        rows.push((threads, rpc, health, call, deadline));
+        let client = through_client(threads);
+        in_process_rows.push((threads, call, deadline, client));
+        for mode in Mode::ALL {
+            let rpc = over_http(node.addr, threads, mode, &state_call, &expected_version);
+            let health = over_http(node.addr, threads, mode, &system_health, &expected_health);
+            rpc_rows.push((threads, mode, rpc, health, call));
+        }
     }
     drop(node);
 
     println!();
     println!(
-        "| clients/threads | RPC state_call (req/s) | RPC system_health (req/s) \
-         | in-process call (calls/s) | in-process call_with_deadline (calls/s) \
-         | RPC / call | RPC / call_with_deadline |"
+        "| threads | `Executor::call` | `call_with_deadline` | node `Client::call` (database state) |"
     );
-    println!("|---|---|---|---|---|---|---|");
-    for (threads, rpc, health, call, deadline) in rows {
+    println!("|---|---|---|---|");
+    for (threads, call, deadline, client) in in_process_rows {
+        println!("| {threads} | {call:.0} calls/s | {deadline:.0} calls/s | {client:.0} calls/s |");
+    }
+    println!();
+    println!(
+        "| clients | requests | `state_call` | `system_health` | `state_call` / `Executor::call` |"
+    );
+    println!("|---|---|---|---|---|");
+    for (threads, mode, rpc, health, call) in rpc_rows {
         println!(
-            "| {threads} | {rpc:.0} | {health:.0} | {call:.0} | {deadline:.0} | {:.1}% | {:.1}% |",
-            100.0 * rpc / call,
-            100.0 * rpc / deadline
+            "| {threads} | {} | {rpc:.0} req/s | {health:.0} req/s | {:.0}% |",
+            mode.label(),
+            100.0 * rpc / call
         );
     }
     println!();
