@@ -11,10 +11,10 @@
 
 use std::time::Instant;
 
-use chain_spec::header::{DigestItem, Header};
 use codec::{Decode, Encode};
 use executor::{Error, Externalities, InstantiationStrategy, RuntimeCode, StateVersion};
 use integration_tests::{executor, fixture, genesis_externalities, hex32, RealRuntime};
+use substrate_primitives::header::{DigestItem, Header};
 
 fn hex_field(block: &serde_json::Value, field: &str) -> Vec<u8> {
     let text = block[field]
@@ -52,7 +52,7 @@ fn kusama_block_1_on_genesis_state() {
         "block hash"
     );
     assert_eq!(header.state_root.as_slice(), state_root);
-    let seal = header.digest.pop();
+    let seal = header.digest.logs.pop();
     assert!(
         matches!(seal, Some(DigestItem::Seal(engine, _)) if engine == *b"BABE"),
         "the last digest item is a BABE seal"

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use trie::{trie_root, Blake2Hasher, StateVersion, CHILD_STORAGE_DEFAULT_PREFIX};
 
-use crate::header::Header;
 use crate::Hash;
+use crate::{header, Header};
 
 /// The storage key of the runtime code, `:code`.
 pub const CODE_KEY: &[u8] = b":code";
@@ -88,7 +88,7 @@ impl GenesisStorage {
 
     /// The genesis header of this state in layout `version`.
     pub fn genesis_header(&self, version: StateVersion) -> Header {
-        Header::genesis(self.state_root(version))
+        header::genesis(self.state_root(version))
     }
 }
 

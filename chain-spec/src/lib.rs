@@ -57,8 +57,8 @@ use trie::StateVersion;
 pub use dev::{dev, DEV_ORIGIN};
 pub use error::{Error, HexTarget, JsonPath, PathSegment, MAX_KEY_CHARS};
 pub use genesis::{Genesis, GenesisStorage, StorageMap, CODE_KEY};
-pub use header::Header;
 pub use hex::{HexError, HexErrorKind};
+pub use substrate_primitives::header::Header;
 
 /// A 32-byte hash (BLAKE2b-256).
 pub type Hash = [u8; 32];
@@ -293,7 +293,7 @@ impl ChainSpec {
     /// The genesis header: zero parent, number 0, the genesis state root, the empty
     /// extrinsics root and no digest.
     pub fn genesis_header(&self, version: StateVersion) -> Result<Header, Error> {
-        Ok(Header::genesis(self.genesis_state_root(version)?))
+        Ok(header::genesis(self.genesis_state_root(version)?))
     }
 
     /// The genesis hash: BLAKE2b-256 of the SCALE-encoded genesis header.

@@ -356,7 +356,7 @@ fn state_root_hash_form_reads_but_has_no_storage() {
     }
     // The header needs only the root, in any state version.
     let header = spec.genesis_header(StateVersion::V0).unwrap();
-    assert_eq!(header, Header::genesis([0xab; 32]));
+    assert_eq!(header, crate::header::genesis([0xab; 32]));
     assert_eq!(spec.genesis_hash(StateVersion::V1).unwrap(), header.hash());
     // Printed as it is held, and read back equal.
     assert_eq!(parse(&spec.to_json(false).unwrap()).unwrap(), spec);

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use chain_spec::{ChainSpec, ChainType, Genesis, Header};
+use chain_spec::{ChainSpec, ChainType, Genesis};
 use serde_json::json;
 use trie::StateVersion;
 
@@ -148,7 +148,7 @@ fn real_specs_have_the_published_genesis() {
             expected.state_root,
             "{file}: state root"
         );
-        assert_eq!(header, Header::genesis(header.state_root));
+        assert_eq!(header, chain_spec::header::genesis(header.state_root));
         let hash = spec.genesis_hash(expected.state_version).unwrap();
         assert_eq!(hex(&hash), expected.genesis_hash, "{file}: genesis hash");
         eprintln!("{file}: genesis hash {}", hex(&hash));

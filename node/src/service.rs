@@ -131,7 +131,7 @@ pub fn genesis_code(spec: &ChainSpec) -> Result<(&[u8], Option<u64>), Error> {
 /// genesis runtime declares), its state, and the genesis runtime's version.
 pub struct Genesis {
     /// The genesis header.
-    pub header: chain_spec::Header,
+    pub header: substrate_primitives::header::Header,
     /// The genesis state.
     pub storage: Storage,
     /// The genesis runtime's version.

@@ -1,5 +1,6 @@
 //! Types shared by the runtime and the host build: accounts, addresses, signatures, eras,
-//! balances and the transaction validity / dispatch result types.
+//! balances and dispatch results; Substrate's standard transaction validity types come from
+//! `substrate-primitives`.
 //!
 //! Every encoding is Substrate's (sp-core, sp-runtime, frame-system, pallet-balances), so the
 //! node, polkadot-js and other generic tools can read and produce them. Types that appear in
@@ -12,10 +13,13 @@ use scale_info::TypeInfo;
 #[cfg(target_arch = "wasm32")]
 use alloc::{vec, vec::Vec};
 
-/// A 32-byte hash (block hashes, genesis hash).
-pub type Hash = [u8; 32];
-/// The block number type.
-pub type BlockNumber = u32;
+pub use substrate_primitives::{
+    transaction::{
+        InvalidTransaction, TransactionSource, TransactionValidity, TransactionValidityError,
+        UnknownTransaction, ValidTransaction,
+    },
+    BlockNumber, Hash,
+};
 /// An account balance.
 pub type Balance = u128;
 /// An account's transaction counter.
@@ -249,140 +253,6 @@ pub struct AccountData {
     pub flags: u128,
 }
 
-/// Where a transaction comes from (sp-runtime's `TransactionSource`).
-#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum TransactionSource {
-    /// Already in a block.
-    #[codec(index = 0)]
-    InBlock,
-    /// Submitted by the local node.
-    #[codec(index = 1)]
-    Local,
-    /// Received from the network or RPC.
-    #[codec(index = 2)]
-    External,
-}
-
-/// sp-runtime's `ValidTransaction`.
-#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
-pub struct ValidTransaction {
-    /// Higher goes first.
-    pub priority: u64,
-    /// Tags that must be provided by other transactions first.
-    pub requires: Vec<Vec<u8>>,
-    /// Tags this transaction provides.
-    pub provides: Vec<Vec<u8>>,
-    /// For how many blocks the transaction stays valid.
-    pub longevity: u64,
-    /// Whether to gossip it.
-    pub propagate: bool,
-}
-
-impl Default for ValidTransaction {
-    /// Substrate's default: priority 0, no tags, longevity `u64::MAX`, propagated.
-    fn default() -> Self {
-        Self {
-            priority: 0,
-            requires: Vec::new(),
-            provides: Vec::new(),
-            longevity: u64::MAX,
-            propagate: true,
-        }
-    }
-}
-
-impl ValidTransaction {
-    /// Combines the validity of two checks of the same transaction as Substrate does: summed
-    /// priorities, concatenated tags, the shorter longevity, propagate only if both do.
-    pub fn combine_with(mut self, mut other: ValidTransaction) -> Self {
-        self.priority = self.priority.saturating_add(other.priority);
-        self.requires.append(&mut other.requires);
-        self.provides.append(&mut other.provides);
-        self.longevity = self.longevity.min(other.longevity);
-        self.propagate = self.propagate && other.propagate;
-        self
-    }
-}
-
-/// Why a transaction is invalid (sp-runtime's `InvalidTransaction`, same variant indices;
-/// the variants this runtime never produces are still listed so any value decodes).
-#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum InvalidTransaction {
-    /// The extrinsic's format or call is not understood.
-    #[codec(index = 0)]
-    Call,
-    /// The sender cannot pay (no account, or a balance below the tip).
-    #[codec(index = 1)]
-    Payment,
-    /// The nonce is ahead of the account's: valid later.
-    #[codec(index = 2)]
-    Future,
-    /// The nonce was already used.
-    #[codec(index = 3)]
-    Stale,
-    /// The signature does not match (wrong key, genesis, spec/transaction version or era).
-    #[codec(index = 4)]
-    BadProof,
-    /// The era's birth block is not known (too old, or in the future).
-    #[codec(index = 5)]
-    AncientBirthBlock,
-    /// The block is full.
-    #[codec(index = 6)]
-    ExhaustsResources,
-    /// A runtime-specific code.
-    #[codec(index = 7)]
-    Custom(u8),
-    /// A mandatory dispatch failed.
-    #[codec(index = 8)]
-    BadMandatory,
-    /// A mandatory call was sent as a transaction.
-    #[codec(index = 9)]
-    MandatoryValidation,
-    /// The signer is not acceptable (here: the all-zero account).
-    #[codec(index = 10)]
-    BadSigner,
-}
-
-/// Why a transaction's validity cannot be decided (sp-runtime's `UnknownTransaction`).
-#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum UnknownTransaction {
-    /// The signer's address does not resolve to an account.
-    #[codec(index = 0)]
-    CannotLookup,
-    /// An unsigned call that no pallet validates (e.g. an unsigned transfer).
-    #[codec(index = 1)]
-    NoUnsignedValidator,
-    /// A runtime-specific code.
-    #[codec(index = 2)]
-    Custom(u8),
-}
-
-/// sp-runtime's `TransactionValidityError`.
-#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum TransactionValidityError {
-    /// The transaction is invalid.
-    #[codec(index = 0)]
-    Invalid(InvalidTransaction),
-    /// Its validity cannot be decided.
-    #[codec(index = 1)]
-    Unknown(UnknownTransaction),
-}
-
-impl From<InvalidTransaction> for TransactionValidityError {
-    fn from(e: InvalidTransaction) -> Self {
-        TransactionValidityError::Invalid(e)
-    }
-}
-
-impl From<UnknownTransaction> for TransactionValidityError {
-    fn from(e: UnknownTransaction) -> Self {
-        TransactionValidityError::Unknown(e)
-    }
-}
-
-/// `TaggedTransactionQueue_validate_transaction`'s result.
-pub type TransactionValidity = Result<ValidTransaction, TransactionValidityError>;
-
 /// A pallet's error, as sp-runtime's `ModuleError`.
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
 pub struct ModuleError {
@@ -533,40 +403,14 @@ mod tests {
     }
 
     #[test]
-    fn validity_encodings_match_sp_runtime() {
-        let valid: TransactionValidity = Ok(ValidTransaction {
-            priority: 1,
-            requires: vec![],
-            provides: vec![vec![0xaa]],
-            longevity: 2,
-            propagate: true,
-        });
-        let mut expected = vec![0u8];
-        expected.extend_from_slice(&1u64.to_le_bytes());
-        expected.extend_from_slice(&[0, 4, 4, 0xaa]);
-        expected.extend_from_slice(&2u64.to_le_bytes());
-        expected.push(1);
-        assert_eq!(valid.encode(), expected);
-        let bad: TransactionValidity = Err(InvalidTransaction::BadProof.into());
-        assert_eq!(bad.encode(), [1, 0, 4]);
-        let unknown: TransactionValidity = Err(UnknownTransaction::NoUnsignedValidator.into());
-        assert_eq!(unknown.encode(), [1, 1, 1]);
+    fn apply_result_encodings_match_sp_runtime() {
         let applied: ApplyExtrinsicResult = Ok(Err(DispatchError::Module(ModuleError {
             index: 2,
             error: [0; 4],
         })));
         assert_eq!(applied.encode(), [0, 1, 3, 2, 0, 0, 0, 0]);
-        assert_eq!(
-            ValidTransaction::default()
-                .combine_with(ValidTransaction {
-                    priority: 3,
-                    longevity: 10,
-                    propagate: false,
-                    ..ValidTransaction::default()
-                })
-                .longevity,
-            10
-        );
+        let refused: ApplyExtrinsicResult = Err(InvalidTransaction::Stale.into());
+        assert_eq!(refused.encode(), [1, 0, 3]);
     }
 
     #[test]

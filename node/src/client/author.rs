@@ -12,9 +12,9 @@
 
 use std::{sync::Arc, time::Duration};
 
-use chain_spec::header::Header;
 use codec::{Decode, Encode};
 use executor::externalities::{Externalities, OverlayedExternalities};
+use substrate_primitives::header::Header;
 
 use super::{hex_hash, pool::Pool, Client, ClientError, Hash, NewBlock};
 
@@ -57,7 +57,7 @@ pub fn build_block(
             number: parent_header.number + 1,
             state_root: [0; 32],
             extrinsics_root: [0; 32],
-            digest: Vec::new(),
+            digest: Default::default(),
         };
         executor.call(
             code,

@@ -1,8 +1,8 @@
 //! Where the chain is kept: the [`Backend`] trait, implemented by the parity-db chain
 //! database ([`ChainDb`](super::db::ChainDb)).
 
-use chain_spec::header::Header;
 use executor::{externalities::StorageChanges, StateVersion};
+use substrate_primitives::header::Header;
 
 use super::{BlockNumber, ClientError, Hash, StateAt};
 

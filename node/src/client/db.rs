@@ -23,11 +23,11 @@
 
 use std::{path::Path, sync::Arc};
 
-use chain_spec::header::Header;
 use codec::{Decode, Encode};
 use executor::externalities::{ChildDeltas, Delta, StateBackend, Storage};
 use parity_db::{ColId, Db};
 use parking_lot::{Mutex, RwLock};
+use substrate_primitives::header::Header;
 use trie::{
     db::{self as triedb, NodeStore, Overlay},
     StateVersion, EMPTY_TRIE_ROOT,

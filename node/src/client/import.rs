@@ -10,10 +10,10 @@
 //!   it (`{"block": {"header": {...}, "extrinsics": [...]}, "justifications": null}`) or
 //!   `{"encoded_block": "0x…"}` (the SCALE block, as in test fixtures).
 
-use chain_spec::header::{DigestItem, Header};
 use codec::{Compact, Decode, Encode};
 use executor::externalities::OverlayedExternalities;
 use serde_json::{json, Value};
+use substrate_primitives::header::{Digest, DigestItem, Header};
 
 use super::{hex_hash, Client, ClientError, Hash, NewBlock};
 
@@ -76,8 +76,8 @@ pub fn import_block(client: &Client, block: Block) -> Result<Imported, ClientErr
     // The seal is added after execution (by the author's consensus engine): the runtime
     // executes the block without it, as Substrate's block import does.
     let mut pre_header = block.header.clone();
-    while matches!(pre_header.digest.last(), Some(DigestItem::Seal(..))) {
-        pre_header.digest.pop();
+    while matches!(pre_header.digest.logs.last(), Some(DigestItem::Seal(..))) {
+        pre_header.digest.logs.pop();
     }
     let to_execute = Block {
         header: pre_header,
@@ -211,7 +211,7 @@ pub fn block_from_json(value: &Value) -> Result<Block, String> {
             number,
             state_root: hash_field(&header["stateRoot"], "stateRoot")?,
             extrinsics_root: hash_field(&header["extrinsicsRoot"], "extrinsicsRoot")?,
-            digest,
+            digest: Digest { logs: digest },
         },
         extrinsics,
     })
@@ -244,7 +244,7 @@ pub fn block_to_json(block: &Block) -> Value {
                 "number": format!("{:#x}", block.header.number),
                 "stateRoot": hex(&block.header.state_root),
                 "extrinsicsRoot": hex(&block.header.extrinsics_root),
-                "digest": {"logs": block.header.digest.iter().map(|d| hex(&d.encode())).collect::<Vec<_>>()},
+                "digest": {"logs": block.header.digest.logs.iter().map(|d| hex(&d.encode())).collect::<Vec<_>>()},
             },
             "extrinsics": block.extrinsics.iter().map(|x| hex(x)).collect::<Vec<_>>(),
         },
@@ -257,9 +257,12 @@ mod tests {
     use super::*;
 
     fn sample() -> Block {
-        let mut header = Header::genesis([3; 32]);
+        let mut header = chain_spec::header::genesis([3; 32]);
         header.number = 7;
-        header.digest.push(DigestItem::Seal(*b"BABE", vec![1, 2]));
+        header
+            .digest
+            .logs
+            .push(DigestItem::Seal(*b"BABE", vec![1, 2]));
         Block {
             header,
             extrinsics: vec![vec![8, 4, 1], vec![0]],

@@ -14,7 +14,6 @@ pub mod state;
 
 use std::{borrow::Cow, num::NonZeroUsize, sync::Arc, time::Duration};
 
-use chain_spec::header::Header;
 use codec::Decode;
 use executor::{
     externalities::{OverlayedExternalities, StateBackend},
@@ -22,6 +21,7 @@ use executor::{
 };
 use lru::LruCache;
 use parking_lot::Mutex;
+use substrate_primitives::header::Header;
 use tokio::sync::broadcast;
 
 pub use backend::{Backend, ChainInfo, NewBlock};

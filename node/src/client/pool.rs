@@ -20,115 +20,17 @@ use codec::{Decode, Encode};
 use parking_lot::Mutex;
 use tokio::sync::{broadcast, Notify};
 
-use super::{author::Authored, hex_hash, Client, ClientError, Hash};
+use substrate_primitives::transaction::{
+    InvalidTransaction, TransactionSource, TransactionValidity, TransactionValidityError,
+    UnknownTransaction, ValidTransaction,
+};
 
-/// `TransactionSource::External`: what RPC submissions are.
-const SOURCE_EXTERNAL: u8 = 2;
+use super::{author::Authored, hex_hash, Client, ClientError, Hash};
 
 /// The runtime API id of `TaggedTransactionQueue` (blake2-64 of its name).
 pub fn tagged_transaction_queue_id() -> [u8; 8] {
     sp_crypto_hashing::blake2_64(b"TaggedTransactionQueue")
 }
-
-/// sp-runtime's `ValidTransaction`.
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
-pub struct ValidTransaction {
-    /// Higher goes first.
-    pub priority: u64,
-    /// Tags that must be provided (by the chain or earlier transactions) before this one.
-    pub requires: Vec<Vec<u8>>,
-    /// Tags this one provides.
-    pub provides: Vec<Vec<u8>>,
-    /// How many blocks it stays valid.
-    pub longevity: u64,
-    /// Whether to gossip it.
-    pub propagate: bool,
-}
-
-/// sp-runtime's `InvalidTransaction` (variant indices as there).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
-pub enum InvalidTransaction {
-    /// 0.
-    Call,
-    /// 1.
-    Payment,
-    /// 2.
-    Future,
-    /// 3.
-    Stale,
-    /// 4.
-    BadProof,
-    /// 5.
-    AncientBirthBlock,
-    /// 6.
-    ExhaustsResources,
-    /// 7.
-    Custom(u8),
-    /// 8.
-    BadMandatory,
-    /// 9.
-    MandatoryValidation,
-    /// 10.
-    BadSigner,
-    /// 11.
-    IndeterminateImplicit,
-    /// 12.
-    UnknownOrigin,
-}
-
-impl InvalidTransaction {
-    /// Substrate's description, which RPC errors carry as data.
-    pub fn description(self) -> &'static str {
-        match self {
-            InvalidTransaction::Call => "Transaction call is not expected",
-            InvalidTransaction::Payment => {
-                "Inability to pay some fees (e.g. account balance too low)"
-            }
-            InvalidTransaction::Future => "Transaction will be valid in the future",
-            InvalidTransaction::Stale => "Transaction is outdated",
-            InvalidTransaction::BadProof => "Transaction has a bad signature",
-            InvalidTransaction::AncientBirthBlock => "Transaction has an ancient birth block",
-            InvalidTransaction::ExhaustsResources => "Transaction would exhaust the block limits",
-            InvalidTransaction::Custom(_) => "InvalidTransaction custom error",
-            InvalidTransaction::BadMandatory => {
-                "A call was labelled as mandatory, but resulted in an Error."
-            }
-            InvalidTransaction::MandatoryValidation => {
-                "Transaction dispatch is mandatory; transactions must not be validated."
-            }
-            InvalidTransaction::BadSigner => "Invalid signing address",
-            InvalidTransaction::IndeterminateImplicit => {
-                "The implicit data was unable to be calculated"
-            }
-            InvalidTransaction::UnknownOrigin => {
-                "The transaction extension did not authorize any origin"
-            }
-        }
-    }
-}
-
-/// sp-runtime's `UnknownTransaction`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
-pub enum UnknownTransaction {
-    /// 0.
-    CannotLookup,
-    /// 1.
-    NoUnsignedValidator,
-    /// 2.
-    Custom(u8),
-}
-
-/// sp-runtime's `TransactionValidityError`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
-pub enum TransactionValidityError {
-    /// 0: the transaction is invalid.
-    Invalid(InvalidTransaction),
-    /// 1: its validity cannot be determined.
-    Unknown(UnknownTransaction),
-}
-
-/// sp-runtime's `TransactionValidity`.
-pub type TransactionValidity = Result<ValidTransaction, TransactionValidityError>;
 
 /// Why a submission was refused.
 #[derive(Debug, thiserror::Error)]
@@ -247,16 +149,13 @@ impl Pool {
                 );
             }
             return Ok(Ok(ValidTransaction {
-                priority: 0,
-                requires: Vec::new(),
                 provides: vec![sp_crypto_hashing::blake2_256(bytes).to_vec()],
-                longevity: u64::MAX,
-                propagate: true,
+                ..ValidTransaction::default()
             }));
         };
         let mut input = Vec::with_capacity(bytes.len() + 33);
         if api_version >= 2 {
-            input.push(SOURCE_EXTERNAL);
+            TransactionSource::External.encode_to(&mut input);
         }
         input.extend_from_slice(bytes);
         if api_version >= 3 {
@@ -481,32 +380,5 @@ mod tests {
         ];
         let order: Vec<u64> = ready_order(&txs).iter().map(|t| t.seq).collect();
         assert_eq!(order, [2, 1, 0]);
-    }
-
-    #[test]
-    fn validity_layout_is_sp_runtime_s() {
-        let valid: TransactionValidity = Ok(ValidTransaction {
-            priority: 1,
-            requires: vec![],
-            provides: vec![vec![7]],
-            longevity: 2,
-            propagate: true,
-        });
-        let mut expected = vec![0u8];
-        expected.extend(1u64.to_le_bytes());
-        expected.push(0);
-        expected.extend([4, 4, 7]);
-        expected.extend(2u64.to_le_bytes());
-        expected.push(1);
-        assert_eq!(valid.encode(), expected);
-        let invalid: TransactionValidity = Err(TransactionValidityError::Invalid(
-            InvalidTransaction::BadProof,
-        ));
-        assert_eq!(invalid.encode(), [1, 0, 4]);
-        let unknown: TransactionValidity = Err(TransactionValidityError::Unknown(
-            UnknownTransaction::Custom(9),
-        ));
-        assert_eq!(unknown.encode(), [1, 1, 2, 9]);
-        assert_eq!(InvalidTransaction::Custom(3).encode(), [7, 3],);
     }
 }

@@ -5,9 +5,9 @@
 
 use std::{future::Future, sync::Arc};
 
-use chain_spec::Header;
 use jsonrpsee::{types::ErrorObjectOwned, RpcModule};
 use serde::{Deserialize, Serialize};
+use substrate_primitives::header::Header;
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 
 use super::{

@@ -21,6 +21,8 @@ use jsonrpsee::{
 };
 use serde::{de::Error as _, Deserialize, Deserializer, Serialize, Serializer};
 
+use substrate_primitives::header::Header;
+
 use crate::client::{hex_hash, pool::Pool, Client, Hash};
 
 /// What the RPC handlers share.
@@ -194,8 +196,8 @@ struct DigestJson {
     logs: Vec<Bytes>,
 }
 
-impl From<&chain_spec::Header> for HeaderJson {
-    fn from(header: &chain_spec::Header) -> Self {
+impl From<&Header> for HeaderJson {
+    fn from(header: &Header) -> Self {
         use codec::Encode;
         HeaderJson {
             parent_hash: HashHex(header.parent_hash),
@@ -205,6 +207,7 @@ impl From<&chain_spec::Header> for HeaderJson {
             digest: DigestJson {
                 logs: header
                     .digest
+                    .logs
                     .iter()
                     .map(|item| Bytes(item.encode()))
                     .collect(),
@@ -267,11 +270,12 @@ mod tests {
 
     #[test]
     fn header_shape() {
-        let mut header = chain_spec::Header::genesis([2; 32]);
+        let mut header = chain_spec::header::genesis([2; 32]);
         header.number = 255;
         header
             .digest
-            .push(chain_spec::header::DigestItem::RuntimeEnvironmentUpdated);
+            .logs
+            .push(substrate_primitives::header::DigestItem::RuntimeEnvironmentUpdated);
         let json = serde_json::to_value(HeaderJson::from(&header)).unwrap();
         assert_eq!(json["number"], "0xff");
         assert_eq!(json["parentHash"], hex_hash(&[0; 32]));
