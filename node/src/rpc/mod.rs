@@ -19,7 +19,10 @@ use jsonrpsee::{
     types::{ErrorObject, ErrorObjectOwned, Params},
     PendingSubscriptionSink, RpcModule, SubscriptionMessage, SubscriptionSink,
 };
-use serde::{de::Error as _, Deserialize, Deserializer, Serialize, Serializer};
+use serde::{
+    de::{Error as _, Visitor},
+    Deserialize, Deserializer, Serialize, Serializer,
+};
 
 use substrate_primitives::header::Header;
 
@@ -133,12 +136,24 @@ impl Serialize for Bytes {
 
 impl<'de> Deserialize<'de> for Bytes {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <Cow<'de, str>>::deserialize(deserializer)?;
-        parse_hex(&text).map(Bytes).map_err(D::Error::custom)
+        deserializer.deserialize_str(HexVisitor).map(Bytes)
     }
 }
 
-type Cow<'a, T> = std::borrow::Cow<'a, T>;
+/// Decodes a `0x`-prefixed hex string where it lies in the request, without copying it first.
+struct HexVisitor;
+
+impl Visitor<'_> for HexVisitor {
+    type Value = Vec<u8>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a 0x-prefixed hex string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Vec<u8>, E> {
+        parse_hex(text).map_err(E::custom)
+    }
+}
 
 /// A 32-byte hash as `0x`-prefixed hex.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,8 +167,7 @@ impl Serialize for HashHex {
 
 impl<'de> Deserialize<'de> for HashHex {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <Cow<'de, str>>::deserialize(deserializer)?;
-        let bytes = parse_hex(&text).map_err(D::Error::custom)?;
+        let bytes = deserializer.deserialize_str(HexVisitor)?;
         let hash: Hash = bytes.as_slice().try_into().map_err(|_| {
             D::Error::custom(format!(
                 "invalid length: expected a 32-byte hash, got {} bytes",
