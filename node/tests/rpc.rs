@@ -369,6 +369,18 @@ fn subscriptions_over_websocket() {
     );
     let reply = ws.receive();
     assert_eq!(error_of(&reply).0, 1010, "{reply}");
+    // Storage subscriptions to every change, and to `foo` (whose first value is none).
+    let foo = hex0x(b"foo");
+    ws.send(&json!({"jsonrpc": "2.0", "id": 9, "method": "state_subscribeStorage", "params": []}));
+    let all_changes = ws.receive()["result"].clone();
+    ws.send(
+        &json!({"jsonrpc": "2.0", "id": 10, "method": "state_subscribeStorage",
+        "params": [[foo]]}),
+    );
+    let foo_changes = ws.receive()["result"].clone();
+    let message = ws.receive();
+    assert_eq!(message["params"]["subscription"], foo_changes, "{message}");
+    assert_eq!(message["params"]["result"]["changes"], json!([[foo, null]]));
     // TestStorage::set_storage(b"foo", b"bar").
     ws.send(
         &json!({"jsonrpc": "2.0", "id": 8, "method": "author_submitAndWatchExtrinsic",
@@ -377,18 +389,37 @@ fn subscriptions_over_websocket() {
     let reply = ws.receive();
     let subscription = reply["result"].clone();
     assert!(!subscription.is_null(), "{reply}");
-    let mut statuses = Vec::new();
-    while statuses.len() < 3 {
+    let (mut statuses, mut storage) = (Vec::new(), Vec::new());
+    while statuses.len() < 3 || storage.len() < 2 {
         let message = ws.receive();
-        if message["method"] == "author_extrinsicUpdate" {
-            assert_eq!(message["params"]["subscription"], subscription);
-            statuses.push(message["params"]["result"].clone());
+        let params = &message["params"];
+        match message["method"].as_str() {
+            Some("author_extrinsicUpdate") => {
+                assert_eq!(params["subscription"], subscription);
+                statuses.push(params["result"].clone());
+            }
+            Some("state_storage") => storage.push(params.clone()),
+            // The head and runtime version subscriptions above.
+            _ => {}
         }
     }
     assert_eq!(statuses[0], "ready");
     let block = statuses[1]["inBlock"].clone();
     assert!(block.is_string(), "{statuses:?}");
     assert_eq!(statuses[2], json!({ "finalized": block }));
+    let bar = json!(hex0x(b"bar"));
+    for update in &storage {
+        assert_eq!(update["result"]["block"], block, "{update}");
+        let changes = update["result"]["changes"].as_array().unwrap();
+        if update["subscription"] == foo_changes {
+            assert_eq!(changes, &[json!([foo, bar])]);
+        } else {
+            assert_eq!(update["subscription"], all_changes);
+            // The block's every change: `foo`, and the runtime's own bookkeeping.
+            assert!(changes.contains(&json!([foo, bar])), "{changes:?}");
+            assert!(changes.len() > 1, "{changes:?}");
+        }
+    }
 }
 
 #[test]

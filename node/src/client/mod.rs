@@ -16,7 +16,7 @@ use std::{borrow::Cow, num::NonZeroUsize, sync::Arc, time::Duration};
 
 use codec::Decode;
 use executor::{
-    externalities::{OverlayedExternalities, StateBackend},
+    externalities::{Changes, OverlayedExternalities, StateBackend},
     Executor, RuntimeCode, RuntimeVersion,
 };
 use lru::LruCache;
@@ -80,6 +80,8 @@ pub struct BlockImported {
     pub header: Header,
     /// Whether it became the best block.
     pub is_new_best: bool,
+    /// Its changes to the top-level state (`None`: deleted), for storage subscriptions.
+    pub storage_changes: Arc<Changes>,
 }
 
 /// How many blocks' [`BlockFacts`] are remembered.
@@ -281,6 +283,7 @@ impl Client {
         let new_code = block.changes.top.get(state::CODE_KEY).cloned().flatten();
         let runtime_changed = block.changes.top.contains_key(state::CODE_KEY)
             || block.changes.top.contains_key(state::HEAP_PAGES_KEY);
+        let storage_changes = Arc::new(block.changes.top.clone());
         let hash = self.backend.insert_block(block, best)?;
         let mut blocks = self.blocks.lock();
         let inherited = blocks
@@ -302,6 +305,7 @@ impl Client {
             hash,
             header,
             is_new_best: best,
+            storage_changes,
         });
         Ok(hash)
     }

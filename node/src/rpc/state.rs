@@ -8,13 +8,13 @@ use std::sync::Arc;
 use executor::RuntimeVersion;
 use jsonrpsee::{
     types::{ErrorObjectOwned, Params},
-    RpcModule,
+    PendingSubscriptionSink, RpcModule, SubscriptionSink,
 };
 use serde::Serialize;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{error::RecvError, Receiver};
 
 use super::{accept, codes, error, notify, register_blocking, Bytes, HashHex, RpcContext};
-use crate::client::{ClientError, Hash};
+use crate::client::{BlockImported, ClientError, Hash};
 
 /// The most keys `state_getKeysPaged` returns at once (Substrate's limit).
 pub const MAX_KEYS_PAGED: u32 = 1000;
@@ -104,6 +104,92 @@ fn query_storage_at(
         block: HashHex(at),
         changes,
     })
+}
+
+/// `state_subscribeStorage` with keys: their values at the best block, then, at every new
+/// best block, those that changed.
+async fn watch_keys(ctx: Arc<RpcContext>, pending: PendingSubscriptionSink, keys: Vec<Bytes>) {
+    let mut imports = ctx.client.import_notifications();
+    let best = ctx.client.info().best_hash;
+    let initial = match ctx.blocking.run(|| query_storage_at(&ctx, &keys, best)) {
+        Ok(set) => set,
+        Err(e) => return pending.reject(client_error(e)).await,
+    };
+    let Some(sink) = accept(pending).await else {
+        return;
+    };
+    if !keys.is_empty() && notify(&sink, &initial).await.is_err() {
+        return;
+    }
+    let mut last = initial.changes;
+    while let Some(block) = next_best_block(&sink, &mut imports).await {
+        let Ok(set) = ctx
+            .blocking
+            .run(|| query_storage_at(&ctx, &keys, block.hash))
+        else {
+            continue;
+        };
+        let changed: Vec<_> = set
+            .changes
+            .iter()
+            .zip(&last)
+            .filter(|(new, old)| new != old)
+            .map(|(new, _)| new.clone())
+            .collect();
+        if !changed.is_empty() {
+            let update = StorageChangeSet {
+                block: set.block,
+                changes: changed,
+            };
+            if notify(&sink, &update).await.is_err() {
+                return;
+            }
+        }
+        last = set.changes;
+    }
+}
+
+/// `state_subscribeStorage` without keys: as Substrate, no initial values, then every change
+/// each new best block made to the top-level state.
+async fn watch_all_changes(ctx: Arc<RpcContext>, pending: PendingSubscriptionSink) {
+    let mut imports = ctx.client.import_notifications();
+    let Some(sink) = accept(pending).await else {
+        return;
+    };
+    while let Some(block) = next_best_block(&sink, &mut imports).await {
+        if block.storage_changes.is_empty() {
+            continue;
+        }
+        let update = StorageChangeSet {
+            block: HashHex(block.hash),
+            changes: block
+                .storage_changes
+                .iter()
+                .map(|(key, value)| (Bytes(key.clone()), value.clone().map(Bytes)))
+                .collect(),
+        };
+        if notify(&sink, &update).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The next imported block that became the best one, or `None` once the subscriber left or
+/// the node is shutting down.
+async fn next_best_block(
+    sink: &SubscriptionSink,
+    imports: &mut Receiver<BlockImported>,
+) -> Option<BlockImported> {
+    loop {
+        tokio::select! {
+            _ = sink.closed() => return None,
+            event = imports.recv() => match event {
+                Ok(block) if block.is_new_best => return Some(block),
+                Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return None,
+            },
+        }
+    }
 }
 
 /// The `state_*` methods.
@@ -198,16 +284,9 @@ pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
                 if notify(&sink, &current).await.is_err() {
                     return;
                 }
-                loop {
-                    let hash = tokio::select! {
-                        _ = sink.closed() => return,
-                        event = imports.recv() => match event {
-                            Ok(block) if block.is_new_best => block.hash,
-                            Ok(_) | Err(RecvError::Lagged(_)) => continue,
-                            Err(RecvError::Closed) => return,
-                        },
-                    };
-                    let Ok(version) = ctx.blocking.run(|| runtime_version(&ctx, &hash)) else {
+                while let Some(block) = next_best_block(&sink, &mut imports).await {
+                    let Ok(version) = ctx.blocking.run(|| runtime_version(&ctx, &block.hash))
+                    else {
                         continue;
                     };
                     if version != current {
@@ -231,51 +310,9 @@ pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
                     Ok(keys) => keys,
                     Err(e) => return pending.reject(e).await,
                 };
-                // Without keys Substrate reports every change of every block; block change
-                // sets are not kept yet, so such a subscription receives nothing.
-                let keys = keys.unwrap_or_default();
-                let mut imports = ctx.client.import_notifications();
-                let best = ctx.client.info().best_hash;
-                let initial = match query_storage_at(&ctx, &keys, best) {
-                    Ok(set) => set,
-                    Err(e) => return pending.reject(client_error(e)).await,
-                };
-                let Some(sink) = accept(pending).await else {
-                    return;
-                };
-                if !keys.is_empty() && notify(&sink, &initial).await.is_err() {
-                    return;
-                }
-                let mut last = initial.changes;
-                loop {
-                    let hash = tokio::select! {
-                        _ = sink.closed() => return,
-                        event = imports.recv() => match event {
-                            Ok(block) if block.is_new_best => block.hash,
-                            Ok(_) | Err(RecvError::Lagged(_)) => continue,
-                            Err(RecvError::Closed) => return,
-                        },
-                    };
-                    let Ok(set) = query_storage_at(&ctx, &keys, hash) else {
-                        continue;
-                    };
-                    let changed: Vec<_> = set
-                        .changes
-                        .iter()
-                        .zip(&last)
-                        .filter(|(new, old)| new != old)
-                        .map(|(new, _)| new.clone())
-                        .collect();
-                    if !changed.is_empty() {
-                        let update = StorageChangeSet {
-                            block: set.block,
-                            changes: changed,
-                        };
-                        if notify(&sink, &update).await.is_err() {
-                            return;
-                        }
-                    }
-                    last = set.changes;
+                match keys {
+                    Some(keys) => watch_keys(ctx, pending, keys).await,
+                    None => watch_all_changes(ctx, pending).await,
                 }
             },
         )
