@@ -8,6 +8,8 @@ use std::{
 use clap::{builder::TypedValueParser, Args, Parser, Subcommand, ValueEnum};
 use executor::InstantiationStrategy;
 
+use crate::rpc::cors::CorsOrigins;
+
 /// The largest `--max-runtime-instances` accepted (as in Substrate).
 pub const MAX_RUNTIME_INSTANCES: u64 = 32;
 
@@ -187,6 +189,12 @@ pub struct RunCmd {
     #[arg(long, value_name = "ADDR", value_parser = parse_rpc_addr, conflicts_with_all = ["rpc_external", "unsafe_rpc_external"])]
     pub rpc_addr: Option<RpcAddr>,
 
+    /// Browser origins allowed to call the RPC server over HTTP: a comma-separated list of
+    /// origins (`scheme://host[:port]`, `scheme://host:*` for any port, or `null`), or `all`.
+    /// Default: the local host and https://polkadot.js.org; all origins with `--dev`.
+    #[arg(long, value_name = "ORIGINS")]
+    pub rpc_cors: Option<CorsOrigins>,
+
     /// RPC methods to expose.
     #[arg(long, value_name = "METHOD SET", value_enum, default_value_t = RpcMethods::Auto, ignore_case = true)]
     pub rpc_methods: RpcMethods,
@@ -262,6 +270,16 @@ impl RunCmd {
             RpcMethods::Safe => true,
             RpcMethods::Unsafe => false,
             RpcMethods::Auto => !self.rpc_listen_addr().ip().is_loopback(),
+        }
+    }
+
+    /// The allowed browser origins: `--rpc-cors`, else all with `--dev` and Substrate's
+    /// default list otherwise.
+    pub fn rpc_cors(&self) -> CorsOrigins {
+        match &self.rpc_cors {
+            Some(origins) => origins.clone(),
+            None if self.shared.dev => CorsOrigins::Any,
+            None => CorsOrigins::substrate_default(),
         }
     }
 
@@ -504,6 +522,22 @@ mod tests {
         assert!(err.contains("pooling-copy-on-write"), "{err}");
         assert!(Cli::try_parse_from(["node", "--max-runtime-instances", "33"]).is_err());
         assert!(Cli::try_parse_from(["node", "--max-runtime-instances", "32"]).is_ok());
+    }
+
+    #[test]
+    fn rpc_cors() {
+        let cli = Cli::parse_from(["node"]);
+        assert_eq!(cli.run.rpc_cors(), CorsOrigins::substrate_default());
+        let cli = Cli::parse_from(["node", "--dev"]);
+        assert_eq!(cli.run.rpc_cors(), CorsOrigins::Any);
+        let cli = Cli::parse_from(["node", "--dev", "--rpc-cors", "null,https://a.example"]);
+        assert!(cli.run.rpc_cors().allows("https://a.example"));
+        assert!(!cli.run.rpc_cors().allows("http://localhost:3000"));
+        let err = Cli::try_parse_from(["node", "--rpc-cors", "localhost"]).unwrap_err();
+        assert!(
+            err.to_string().contains("`localhost` is not an origin"),
+            "{err}"
+        );
     }
 
     #[test]

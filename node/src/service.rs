@@ -330,6 +330,7 @@ pub async fn start(cmd: RunCmd) -> Result<Node, Error> {
         max_request_size: megabytes(cmd.rpc_max_request_size),
         max_response_size: megabytes(cmd.rpc_max_response_size),
         max_subscriptions_per_connection: cmd.rpc_max_subscriptions_per_connection,
+        cors: cmd.rpc_cors(),
     };
     if !settings.listen.ip().is_loopback() && !ctx.deny_unsafe {
         tracing::warn!(

@@ -436,6 +436,82 @@ fn oversized_requests_are_refused_and_the_node_keeps_serving() {
     );
 }
 
+#[test]
+fn browser_origins_follow_rpc_cors() {
+    // Substrate's default without `--dev`: the local host and polkadot.js.org.
+    let node = Node::start(&["--chain", "dev"]);
+    let preflight = cross_origin(node.addr, "OPTIONS", "http://localhost:3000");
+    assert!(preflight.starts_with("HTTP/1.1 200"), "{preflight}");
+    assert!(
+        preflight.contains("access-control-allow-origin: http://localhost:3000"),
+        "{preflight}"
+    );
+    assert!(
+        preflight.contains("access-control-allow-methods: POST"),
+        "{preflight}"
+    );
+    let refused = cross_origin(node.addr, "POST", "https://evil.example");
+    assert!(refused.starts_with("HTTP/1.1 200"), "{refused}");
+    assert!(
+        !refused.contains("access-control-allow-origin"),
+        "{refused}"
+    );
+    let allowed = cross_origin(node.addr, "POST", "https://polkadot.js.org");
+    assert!(
+        allowed.contains("access-control-allow-origin: https://polkadot.js.org"),
+        "{allowed}"
+    );
+    drop(node);
+
+    // `--dev` allows every origin; `--rpc-cors` replaces the default.
+    let dev = Node::start(&["--dev"]);
+    let any = cross_origin(dev.addr, "POST", "https://evil.example");
+    assert!(any.contains("access-control-allow-origin: *"), "{any}");
+    drop(dev);
+    let listed = Node::start(&["--dev", "--rpc-cors", "https://a.example"]);
+    let other = cross_origin(listed.addr, "POST", "http://localhost:3000");
+    assert!(!other.contains("access-control-allow-origin"), "{other}");
+    let own = cross_origin(listed.addr, "POST", "https://a.example");
+    assert!(
+        own.contains("access-control-allow-origin: https://a.example"),
+        "{own}"
+    );
+}
+
+/// Sends a `system_health` call (or its CORS preflight, for `OPTIONS`) from `origin` and
+/// returns the whole response, header names in lower case.
+fn cross_origin(addr: std::net::SocketAddr, method: &str, origin: &str) -> String {
+    use std::io::{Read, Write};
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"system_health","params":[]}"#;
+    let request = match method {
+        "OPTIONS" => format!(
+            "OPTIONS / HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\n\
+             Access-Control-Request-Method: POST\r\n\
+             Access-Control-Request-Headers: content-type\r\nConnection: close\r\n\r\n"
+        ),
+        _ => format!(
+            "{method} / HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    };
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+        .lines()
+        .map(|line| match line.split_once(':') {
+            Some((name, value)) if !line.starts_with('{') => {
+                format!("{}:{value}", name.to_ascii_lowercase())
+            }
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Posts `body` and returns the HTTP status, or `None` if the server closed the connection
 /// before answering: it may refuse the request while the client is still writing it.
 fn post_oversized(addr: std::net::SocketAddr, body: &str) -> Option<u16> {

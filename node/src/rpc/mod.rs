@@ -9,6 +9,7 @@
 pub mod author;
 pub mod blocking;
 pub mod chain;
+pub mod cors;
 pub mod state;
 pub mod system;
 
@@ -56,6 +57,8 @@ pub struct ServerSettings {
     pub max_response_size: u32,
     /// Most subscriptions per connection.
     pub max_subscriptions_per_connection: u32,
+    /// The browser origins allowed to call over HTTP.
+    pub cors: cors::CorsOrigins,
 }
 
 /// Registers method `name` whose `handler` blocks its thread (it reads the chain or calls the
@@ -118,6 +121,7 @@ pub async fn start(
         .build();
     let server = Server::builder()
         .set_config(config)
+        .set_http_middleware(tower::ServiceBuilder::new().layer(settings.cors.layer()))
         .build(settings.listen)
         .await?;
     let addr = server.local_addr()?;
