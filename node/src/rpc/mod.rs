@@ -65,17 +65,14 @@ pub struct ServerSettings {
 /// runtime): it runs through the context's [`blocking::BlockingWork`].
 fn register_blocking<R, F>(module: &mut RpcModule<RpcContext>, name: &'static str, handler: F)
 where
-    F: Fn(Params<'static>, &RpcContext) -> Result<R, ErrorObjectOwned>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
+    F: Fn(Params<'_>, &RpcContext) -> Result<R, ErrorObjectOwned> + Send + Sync + 'static,
     R: Serialize + Clone + Send + 'static,
 {
+    // A synchronous jsonrpsee method: called in place on the connection's task, where
+    // `BlockingWork` decides whether it may block this worker.
     module
-        .register_async_method(name, move |params, ctx, _| {
-            let handler = handler.clone();
-            async move { ctx.blocking.run(|| handler(params, &ctx)) }
+        .register_method(name, move |params, ctx, _| {
+            ctx.blocking.run(|| handler(params, ctx))
         })
         .expect("method names are unique");
 }
