@@ -1,6 +1,7 @@
 //! A real client: `@polkadot/api` (tests/js, run with Node.js) connects to the node over
 //! WebSocket and reads the runtime version, the metadata, the genesis hash and an account's
-//! balance, decoded with the runtime's own metadata.
+//! balance, decoded with the runtime's own metadata; on the dev chain it also signs a
+//! transfer from that metadata and follows it into a finalized block.
 //!
 //! Needs `npm ci --prefix tests/js` first; skipped (with the reason printed) when
 //! `tests/js/node_modules` or Node.js is missing, and the Westend test also when the fixture is.
@@ -27,6 +28,8 @@ const WESTEND_ACCOUNT_FREE: &str = "100000000000000";
 /// Alice (`//Alice`), endowed with `DEV_ENDOWMENT` (2^60) on the dev chain.
 const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
 const DEV_ENDOWMENT: u128 = 1 << 60;
+/// Bob (`//Bob`).
+const BOB: &str = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty";
 
 /// How long the client may take (it needs about a second).
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(90);
@@ -170,10 +173,27 @@ fn polkadot_js_reads_dev() {
             ALICE,
             "--free",
             &DEV_ENDOWMENT.to_string(),
+            // Signed by polkadot-js from the runtime's metadata, checked by the runtime.
+            "--transfer-from",
+            "//Alice",
+            "--transfer-to",
+            BOB,
+            "--amount",
+            "12345",
         ],
     );
     assert_ok(&summary, success, &node);
     assert_eq!(summary["balance"]["via"], "system.account");
+    let transfer = &summary["transfer"];
+    assert_eq!(transfer["from"], ALICE, "{transfer}");
+    let statuses = transfer["statuses"].as_array().unwrap();
+    assert_eq!(statuses.first(), Some(&json!("Ready")), "{transfer}");
+    assert_eq!(statuses.last(), Some(&json!("Finalized")), "{transfer}");
+    // The block the client saw is the node's best, and holds the extrinsic.
+    let best = node.call("chain_getBlockHash", json!([]));
+    assert_eq!(transfer["block"], best, "{transfer}");
+    let block = node.call("chain_getBlock", json!([best]));
+    assert_eq!(block["block"]["extrinsics"].as_array().unwrap().len(), 1);
     for pallet in ["System", "Balances", "TestStorage"] {
         assert!(
             summary["pallets"]

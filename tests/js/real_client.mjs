@@ -1,19 +1,25 @@
 #!/usr/bin/env node
 // A real client against the node: @polkadot/api connects over WebSocket and reads the
-// runtime version, the metadata, the genesis hash and one account's balance, then prints a
-// JSON summary on stdout and exits non-zero if anything differs from what was expected.
+// runtime version, the metadata, the genesis hash and one account's balance; optionally it
+// signs a balance transfer, submits it and watches it into a block. It prints a JSON summary
+// on stdout and exits non-zero if anything differs from what was expected.
 //
 // Usage: node real_client.mjs --url ws://127.0.0.1:PORT [--spec-name westend]
 //          [--spec-version 1] [--genesis 0x..] [--metadata-version 14]
-//          [--account ADDRESS --free DECIMAL] [--timeout-ms 60000]
+//          [--account ADDRESS --free DECIMAL]
+//          [--transfer-from //Alice --transfer-to ADDRESS --amount DECIMAL]
+//          [--timeout-ms 60000]
 // Every option may also come from the environment: --spec-name is REAL_CLIENT_SPEC_NAME etc.
 // Options left out are read and reported but not checked.
 //
 // Exit codes: 0 everything matched; 1 a mismatch or an error; 2 bad usage.
 
-import { ApiPromise, WsProvider } from '@polkadot/api';
+import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
 
-const OPTIONS = ['url', 'spec-name', 'spec-version', 'genesis', 'metadata-version', 'account', 'free', 'timeout-ms'];
+const OPTIONS = [
+  'url', 'spec-name', 'spec-version', 'genesis', 'metadata-version', 'account', 'free',
+  'transfer-from', 'transfer-to', 'amount', 'timeout-ms'
+];
 
 function parseArgs (argv) {
   const opts = {};
@@ -35,6 +41,10 @@ function parseArgs (argv) {
   if (!opts.url) usage('--url (or REAL_CLIENT_URL) is required');
   if (opts.free !== undefined && opts.account === undefined) {
     usage('--free needs --account');
+  }
+  const transfer = ['transfer-from', 'transfer-to', 'amount'].filter((name) => opts[name] !== undefined);
+  if (transfer.length !== 0 && transfer.length !== 3) {
+    usage('--transfer-from, --transfer-to and --amount go together');
   }
   return opts;
 }
@@ -151,6 +161,41 @@ async function main () {
     summary.balance = balance;
     check('free balance', balance.free, opts.free);
   }
+
+  if (opts['transfer-from']) await transfer();
+}
+
+// Signs a transfer with the key of a secret URI (e.g. //Alice), submits and watches it until
+// it is finalized, and checks that the recipient's balance grew by the amount.
+async function transfer () {
+  const from = new Keyring({ type: 'sr25519' }).addFromUri(opts['transfer-from']);
+  const to = opts['transfer-to'];
+  const amount = BigInt(opts.amount);
+  const free = async (who) => (await api.query.system.account(who)).data.free.toBigInt();
+  const balances = api.tx.balances;
+  const call = ['transferKeepAlive', 'transferAllowDeath', 'transfer'].find((name) => balances?.[name]);
+  if (!call) throw new Error('the metadata has no balances transfer call');
+  const report = { from: from.address, to, call, statuses: [] };
+  summary.transfer = report;
+  report.before = (await free(to)).toString();
+  report.nonceBefore = (await api.query.system.account(from.address)).nonce.toNumber();
+  await new Promise((resolve, reject) => {
+    balances[call](to, amount)
+      .signAndSend(from, (result) => {
+        report.statuses.push(result.status.type);
+        if (result.status.isFinalized) {
+          report.block = result.status.asFinalized.toHex();
+          resolve();
+        } else if (result.isError) {
+          reject(new Error(`the transfer ended ${result.status.type}`));
+        }
+      })
+      .catch(reject);
+  });
+  report.after = (await free(to)).toString();
+  report.nonceAfter = (await api.query.system.account(from.address)).nonce.toNumber();
+  check('recipient balance after the transfer', report.after, (BigInt(report.before) + amount).toString());
+  check('sender nonce after the transfer', report.nonceAfter, report.nonceBefore + 1);
 }
 
 main().then(() => finish(), finish);
