@@ -97,6 +97,36 @@ fn signed_transfer_is_applied_and_replays_and_forgeries_are_refused() {
 }
 
 #[test]
+fn account_next_index_counts_pooled_transactions() {
+    // Blocks only every minute: the transfers stay in the pool.
+    let node = Node::start(&["--dev", "--block-time", "60000"]);
+    let alice_ss58 = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+    let alice_hex = hex0x(&dev_account("alice").unwrap().public);
+    let next_index = |who: &str| node.call("system_accountNextIndex", json!([who]));
+    assert_eq!(next_index(alice_ss58), 0);
+    for nonce in ["0", "1"] {
+        let transfer = dev_tx(&[
+            "transfer", "--from", "alice", "--to", "bob", "--amount", "1", "--nonce", nonce,
+        ]);
+        node.call("author_submitExtrinsic", json!([transfer]));
+    }
+    assert_eq!(node.best_number(), 0);
+    // The state still says 0; the two ready transfers move it to 2.
+    assert_eq!(next_index(alice_ss58), 2);
+    assert_eq!(next_index(&alice_hex), 2);
+    // Bob on Polkadot's prefix: the prefix does not matter.
+    assert_eq!(
+        next_index("14E5nqKAp3oAJcmzgZhUD2RcptBeUBScxKHgJKU4HPNcKVf3"),
+        0
+    );
+
+    let response = node.request("system_accountNextIndex", json!(["5GrwvaEF5zX"]));
+    assert_eq!(response["error"]["code"], -32602, "{response}");
+    let message = response["error"]["message"].to_string() + &response["error"]["data"].to_string();
+    assert!(message.contains("invalid SS58 address"), "{response}");
+}
+
+#[test]
 fn help_and_bad_arguments() {
     let help = run(&["--help"]);
     let text = String::from_utf8_lossy(&help.stdout);

@@ -58,6 +58,7 @@ fn rpc_methods_and_system() {
         "system_chainType",
         "system_properties",
         "system_health",
+        "system_accountNextIndex",
     ] {
         assert!(
             methods.contains(&expected),

@@ -118,6 +118,43 @@ impl Pool {
         }
     }
 
+    /// The nonce `account`'s next transaction should have, as Substrate's
+    /// `system_accountNextIndex` computes it: the runtime's `AccountNonceApi` at the best
+    /// block, moved past every ready pooled transaction that provides FRAME's
+    /// `(account, nonce)` tag for it.
+    pub fn next_nonce(&self, client: &Client, account: &[u8; 32]) -> Result<u64, ClientError> {
+        let method = "AccountNonceApi_account_nonce";
+        let best = client.info().best_hash;
+        let output = client.call(&best, method, account, None)?;
+        // The runtime's nonce type: `u32` as in Polkadot's runtimes, or `u64`.
+        let (mut nonce, width) = match output.len() {
+            4 => (
+                u64::from(u32::decode(&mut &output[..]).expect("4 bytes")),
+                4,
+            ),
+            8 => (u64::decode(&mut &output[..]).expect("8 bytes"), 8),
+            _ => {
+                return Err(ClientError::BadOutput {
+                    method: method.into(),
+                    error: "expected a u32 or u64 nonce".into(),
+                })
+            }
+        };
+        let ready = self.ready();
+        let tag = |nonce: u64| {
+            let mut tag = account.to_vec();
+            tag.extend_from_slice(&nonce.to_le_bytes()[..width]);
+            tag
+        };
+        while ready
+            .iter()
+            .any(|tx| tx.validity.provides.contains(&tag(nonce)))
+        {
+            nonce += 1;
+        }
+        Ok(nonce)
+    }
+
     /// Receives every status change from now on.
     pub fn events(&self) -> broadcast::Receiver<(Hash, TxStatus)> {
         self.events.subscribe()

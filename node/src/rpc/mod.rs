@@ -10,6 +10,7 @@ pub mod author;
 pub mod blocking;
 pub mod chain;
 pub mod cors;
+pub mod ss58;
 pub mod state;
 pub mod system;
 
@@ -87,7 +88,7 @@ pub fn module(ctx: Arc<RpcContext>, system: system::SystemInfo) -> RpcModule<()>
         .merge(chain::module(ctx.clone()))
         .expect("method names are unique");
     module
-        .merge(system::module(system))
+        .merge(system::module(system, ctx.clone()))
         .expect("method names are unique");
     module
         .merge(author::module(ctx))

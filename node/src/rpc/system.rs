@@ -1,8 +1,18 @@
-//! `system_*`: what this node and its chain are.
+//! `system_*`: what this node and its chain are, and the next nonce of an account.
+//!
+//! `system_accountNextIndex` fails as Substrate's (frame-rpc-system) does: code 1 `Unable to
+//! query nonce.` with the cause as data.
+
+use std::sync::Arc;
 
 use chain_spec::{ChainType, Properties};
-use jsonrpsee::RpcModule;
+use jsonrpsee::{types::ErrorObject, RpcModule};
 use serde_json::{json, Value};
+
+use super::{register_blocking, ss58::AccountParam, RpcContext};
+
+/// frame-rpc-system's error code for a failed nonce query.
+pub const NONCE_QUERY_FAILED: i32 = 1;
 
 /// The facts `system_*` reports.
 #[derive(Clone, Debug)]
@@ -30,9 +40,22 @@ pub fn chain_type_json(chain_type: &ChainType) -> Value {
     }
 }
 
-/// The `system_*` methods.
-pub fn module(info: SystemInfo) -> RpcModule<SystemInfo> {
+/// The `system_*` methods: the node's and chain's names and properties from `info`, and
+/// `system_accountNextIndex` from the chain and pool of `ctx`.
+pub fn module(info: SystemInfo, ctx: Arc<RpcContext>) -> RpcModule<SystemInfo> {
     let mut module = RpcModule::new(info);
+    let mut with_chain = RpcModule::from_arc(ctx);
+    register_blocking(&mut with_chain, "system_accountNextIndex", |params, ctx| {
+        let account: AccountParam = params.one()?;
+        ctx.pool.next_nonce(&ctx.client, &account.0).map_err(|e| {
+            ErrorObject::owned(
+                NONCE_QUERY_FAILED,
+                "Unable to query nonce.",
+                Some(e.to_string()),
+            )
+        })
+    });
+    module.merge(with_chain).expect("unique names");
     module
         .register_method("system_name", |_, info, _| info.impl_name.clone())
         .expect("unique name");
