@@ -216,8 +216,8 @@ pub struct RunCmd {
     pub rpc_max_subscriptions_per_connection: u32,
 
     /// How long an RPC runtime call (`state_call`, `state_getMetadata`, ...) may run before it
-    /// is stopped with an error, in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 10_000, hide = true)]
+    /// is stopped with an error, in milliseconds. Block import and authoring have no deadline.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub rpc_call_timeout: u64,
 
     /// The time between two authored blocks, in milliseconds. 0 authors a block whenever the
