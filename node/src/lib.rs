@@ -8,6 +8,7 @@ pub mod cli;
 pub mod client;
 pub mod command;
 pub mod dev_tx;
+pub mod informant;
 pub mod rpc;
 pub mod service;
 

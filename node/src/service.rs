@@ -22,6 +22,7 @@ use crate::{
         pool::Pool,
         Client,
     },
+    informant,
     rpc::{self, blocking::BlockingWork, system::SystemInfo, RpcContext, ServerSettings},
     Error, IMPL_NAME, IMPL_VERSION,
 };
@@ -184,7 +185,8 @@ pub struct Node {
     /// The chain.
     pub client: Arc<Client>,
     rpc: jsonrpsee::server::ServerHandle,
-    authoring: Option<tokio::task::JoinHandle<()>>,
+    /// Authoring (if an authority) and the informant.
+    tasks: Vec<tokio::task::JoinHandle<()>>,
     _base_path: BasePath,
 }
 
@@ -193,8 +195,8 @@ impl Node {
     pub async fn run_until_signal(self) {
         wait_for_signal().await;
         tracing::info!("Shutting down");
-        if let Some(authoring) = &self.authoring {
-            authoring.abort();
+        for task in &self.tasks {
+            task.abort();
         }
         let _ = self.rpc.stop();
         self.rpc.stopped().await;
@@ -319,7 +321,7 @@ pub async fn start(cmd: RunCmd) -> Result<Node, Error> {
 
     let ctx = Arc::new(RpcContext {
         client: client.clone(),
-        pool,
+        pool: pool.clone(),
         call_timeout: Duration::from_millis(cmd.rpc_call_timeout),
         blocking: BlockingWork::for_current_runtime(),
         deny_unsafe: cmd.deny_unsafe_rpc(),
@@ -356,10 +358,11 @@ pub async fn start(cmd: RunCmd) -> Result<Node, Error> {
         }
     );
 
+    let informant = tokio::spawn(informant::run(client.clone(), pool));
     Ok(Node {
         client,
         rpc,
-        authoring,
+        tasks: authoring.into_iter().chain([informant]).collect(),
         _base_path: base_path,
     })
 }
