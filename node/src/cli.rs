@@ -290,9 +290,32 @@ impl RunCmd {
             .unwrap_or(if self.shared.dev { 0 } else { 6000 })
     }
 
-    /// Whether the node authors blocks (`--validator`, or `--dev`).
-    pub fn is_authority(&self) -> bool {
-        self.validator || self.shared.dev
+    /// The node's role: an authority authors blocks (`--validator`, or `--dev`).
+    pub fn role(&self) -> Role {
+        if self.validator || self.shared.dev {
+            Role::Authority
+        } else {
+            Role::Full
+        }
+    }
+}
+
+/// What the node does in its network, as Substrate names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Imports and serves the chain.
+    Full,
+    /// Also authors blocks.
+    Authority,
+}
+
+impl Role {
+    /// Substrate's name in `system_nodeRoles`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Full => "Full",
+            Role::Authority => "Authority",
+        }
     }
 }
 
@@ -490,13 +513,14 @@ mod tests {
         assert_eq!(run.rpc_max_connections, 100);
         assert_eq!(run.rpc_max_request_size, 15);
         assert_eq!(run.shared.chain_id(), None);
+        assert_eq!(run.role(), Role::Full);
     }
 
     #[test]
     fn dev_and_chain() {
         let cli = Cli::parse_from(["node", "--dev"]);
         assert_eq!(cli.run.shared.chain_id(), Some("dev"));
-        assert!(cli.run.is_authority());
+        assert_eq!(cli.run.role(), Role::Authority);
         assert_eq!(cli.run.effective_block_time(), 0);
         assert_eq!(Cli::parse_from(["node"]).run.effective_block_time(), 6000);
         let cli = Cli::parse_from(["node", "--dev", "--block-time", "50"]);

@@ -14,7 +14,7 @@ use executor::{
 };
 
 use crate::{
-    cli::{ExecutorParams, RunCmd},
+    cli::{ExecutorParams, Role, RunCmd},
     client::{
         author,
         db::{ChainDb, GenesisBlock},
@@ -239,14 +239,7 @@ pub async fn start(cmd: RunCmd) -> Result<Node, Error> {
     tracing::info!("✌️  version {IMPL_VERSION}");
     tracing::info!("📋 Chain specification: {}", spec.name);
     tracing::info!("🏷  Node name: {name}");
-    tracing::info!(
-        "👤 Role: {}",
-        if cmd.is_authority() {
-            "AUTHORITY"
-        } else {
-            "FULL"
-        }
-    );
+    tracing::info!("👤 Role: {}", cmd.role().name().to_uppercase());
 
     let config = executor_config(&cmd.executor, Some(base_path.runtimes_dir()));
     let executor = Arc::new(Executor::new(config)?);
@@ -266,6 +259,7 @@ pub async fn start(cmd: RunCmd) -> Result<Node, Error> {
         chain_name: spec.name.clone(),
         chain_type: spec.chain_type.clone(),
         properties: spec.properties.clone().unwrap_or_default(),
+        role: cmd.role(),
     };
     let (client, genesis) = {
         let executor = executor.clone();
@@ -299,7 +293,7 @@ pub async fn start(cmd: RunCmd) -> Result<Node, Error> {
         );
     }
     let pool = Arc::new(Pool::new());
-    let authoring = if cmd.is_authority() {
+    let authoring = if cmd.role() == Role::Authority {
         let block_time = cmd.effective_block_time();
         tracing::info!(
             "🧑‍🌾 Authoring blocks {}",

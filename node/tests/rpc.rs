@@ -59,6 +59,8 @@ fn rpc_methods_and_system() {
         "system_properties",
         "system_health",
         "system_accountNextIndex",
+        "system_syncState",
+        "system_nodeRoles",
     ] {
         assert!(
             methods.contains(&expected),
@@ -80,6 +82,14 @@ fn rpc_methods_and_system() {
     assert_eq!(
         node.call("system_health", json!([])),
         json!({"peers": 0, "isSyncing": false, "shouldHavePeers": false})
+    );
+    assert_eq!(
+        node.call("system_nodeRoles", json!([])),
+        json!(["Authority"])
+    );
+    assert_eq!(
+        node.call("system_syncState", json!([])),
+        json!({"startingBlock": 0, "currentBlock": 0, "highestBlock": 0})
     );
     let log = node.log();
     assert!(log.contains("Node name: test-node"), "{log}");

@@ -10,6 +10,7 @@ use jsonrpsee::{types::ErrorObject, RpcModule};
 use serde_json::{json, Value};
 
 use super::{register_blocking, ss58::AccountParam, RpcContext};
+use crate::cli::Role;
 
 /// frame-rpc-system's error code for a failed nonce query.
 pub const NONCE_QUERY_FAILED: i32 = 1;
@@ -27,6 +28,8 @@ pub struct SystemInfo {
     pub chain_type: ChainType,
     /// The chain's properties (`system_properties`).
     pub properties: Properties,
+    /// The node's role (`system_nodeRoles`).
+    pub role: Role,
 }
 
 /// `chainType` as Substrate writes it: `"Development"`, `"Local"`, `"Live"` or
@@ -44,7 +47,20 @@ pub fn chain_type_json(chain_type: &ChainType) -> Value {
 /// `system_accountNextIndex` from the chain and pool of `ctx`.
 pub fn module(info: SystemInfo, ctx: Arc<RpcContext>) -> RpcModule<SystemInfo> {
     let mut module = RpcModule::new(info);
+    // No networking: the best block is the highest known, and sync started where the node
+    // did.
+    let starting_block = ctx.client.info().best_number;
     let mut with_chain = RpcModule::from_arc(ctx);
+    with_chain
+        .register_method("system_syncState", move |_, ctx, _| {
+            let best = ctx.client.info().best_number;
+            json!({
+                "startingBlock": starting_block,
+                "currentBlock": best,
+                "highestBlock": best,
+            })
+        })
+        .expect("unique name");
     register_blocking(&mut with_chain, "system_accountNextIndex", |params, ctx| {
         let account: AccountParam = params.one()?;
         ctx.pool.next_nonce(&ctx.client, &account.0).map_err(|e| {
@@ -74,6 +90,9 @@ pub fn module(info: SystemInfo, ctx: Arc<RpcContext>) -> RpcModule<SystemInfo> {
         .register_method("system_properties", |_, info, _| {
             Value::Object(info.properties.clone())
         })
+        .expect("unique name");
+    module
+        .register_method("system_nodeRoles", |_, info, _| json!([info.role.name()]))
         .expect("unique name");
     module
         .register_method("system_health", |_, info, _| {
