@@ -447,6 +447,58 @@ fn oversized_requests_are_refused_and_the_node_keeps_serving() {
     );
 }
 
+/// Untrusted input: hundreds of requests for every method with random parameters each get a
+/// JSON-RPC answer (a result or an error), and the node keeps serving, with no panic logged.
+#[test]
+fn random_parameters_get_answers_not_panics() {
+    let node = Node::start(&["--dev"]);
+    let methods = node.call("rpc_methods", json!([]))["methods"].clone();
+    let methods: Vec<&str> = methods
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    // xorshift64*: reproducible without a dependency.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    };
+    let value = |next: &mut dyn FnMut() -> u64| -> Value {
+        match next() % 11 {
+            0 => Value::Null,
+            1 => json!(next() % 2 == 0),
+            2 => json!(next() as i64),
+            3 => json!(-1),
+            4 => json!(format!("0x{:x}", next())),
+            5 => json!(format!("0x{}", "ab".repeat((next() % 40) as usize))),
+            6 => json!("Core_version"),
+            7 => json!("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"),
+            8 => json!("\u{0}\u{fffd}☃ not hex"),
+            9 => Value::Array((0..next() % 4).map(|_| json!(next() % 1000)).collect()),
+            _ => json!({"key": next() % 7, "nested": [null, "0x"]}),
+        }
+    };
+    for i in 0..400 {
+        let method = methods[(next() % methods.len() as u64) as usize];
+        let params: Vec<Value> = (0..next() % 4).map(|_| value(&mut next)).collect();
+        let response = node.request(method, Value::Array(params.clone()));
+        let answered = response.get("result").is_some() || response["error"]["code"].is_i64();
+        assert!(answered, "#{i} {method}({params:?}): {response}");
+    }
+    assert_eq!(
+        node.call("system_health", json!([]))["isSyncing"],
+        json!(false)
+    );
+    let version = node.call("state_call", json!(["Core_version", "0x"]));
+    assert!(version.as_str().is_some_and(|v| v.starts_with("0x")));
+    let log = node.log();
+    assert!(!log.contains("panicked"), "{log}");
+}
+
 #[test]
 fn browser_origins_follow_rpc_cors() {
     // Substrate's default without `--dev`: the local host and polkadot.js.org.

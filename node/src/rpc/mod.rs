@@ -284,6 +284,18 @@ mod tests {
         assert!(serde_json::from_str::<HashHex>("\"0x11\"").is_err());
     }
 
+    proptest::proptest! {
+        /// Untrusted parameters: any string is either decoded or refused with an error, never
+        /// a panic; any bytes survive the round trip through their JSON form.
+        #[test]
+        fn hex_params_never_panic(text in ".{0,80}", bytes in proptest::collection::vec(0u8.., 0..64)) {
+            let _ = serde_json::from_value::<Bytes>(serde_json::Value::String(text.clone()));
+            let _ = serde_json::from_value::<HashHex>(serde_json::Value::String(text));
+            let json = serde_json::to_string(&Bytes(bytes.clone())).unwrap();
+            proptest::prop_assert_eq!(serde_json::from_str::<Bytes>(&json).unwrap().0, bytes);
+        }
+    }
+
     #[test]
     fn header_shape() {
         let mut header = chain_spec::header::genesis([2; 32]);

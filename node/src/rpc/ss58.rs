@@ -132,6 +132,46 @@ mod tests {
         assert_eq!(decode(""), Err(Ss58Error::BadLength(String::new())));
     }
 
+    /// The inverse of [`decode`], for the round trip below.
+    fn encode(prefix: u16, account: &[u8; 32]) -> String {
+        let mut data = match prefix {
+            0..=63 => vec![prefix as u8],
+            _ => vec![
+                ((prefix & 0b1111_1100) as u8 >> 2) | 0b0100_0000,
+                (prefix >> 8) as u8 | ((prefix & 0b11) as u8) << 6,
+            ],
+        };
+        data.extend_from_slice(account);
+        let hash = sp_crypto_hashing::blake2_512(&[b"SS58PRE".as_slice(), &data].concat());
+        data.extend_from_slice(&hash[..2]);
+        bs58::encode(data).into_string()
+    }
+
+    proptest::proptest! {
+        /// Any prefix a two-byte form can hold, any account: decoded back as encoded.
+        #[test]
+        fn round_trip(prefix in 0u16..16384, account in proptest::array::uniform32(0u8..)) {
+            proptest::prop_assert_eq!(decode(&encode(prefix, &account)), Ok((prefix, account)));
+        }
+
+        /// Untrusted input: any string is decoded or refused, never a panic.
+        #[test]
+        fn never_panics(text in ".{0,60}") {
+            let _ = decode(&text);
+        }
+    }
+
+    #[test]
+    fn two_byte_prefixes() {
+        // Prefixes from 64 up take two bytes.
+        assert_eq!(decode(&encode(64, &ALICE)), Ok((64, ALICE)));
+        assert_eq!(decode(&encode(16383, &ALICE)), Ok((16383, ALICE)));
+        assert_eq!(
+            encode(42, &ALICE),
+            "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+        );
+    }
+
     #[test]
     fn parameters() {
         let parse = |json: &str| serde_json::from_str::<AccountParam>(json);
