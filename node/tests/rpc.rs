@@ -470,7 +470,7 @@ fn random_parameters_get_answers_not_panics() {
     let value = |next: &mut dyn FnMut() -> u64| -> Value {
         match next() % 11 {
             0 => Value::Null,
-            1 => json!(next() % 2 == 0),
+            1 => json!(next().is_multiple_of(2)),
             2 => json!(next() as i64),
             3 => json!(-1),
             4 => json!(format!("0x{:x}", next())),
