@@ -272,7 +272,13 @@ fn main() {
 
     // The node's own call path in process: the dev chain's database, state and code lookup.
     let base_path = BasePath::temporary().unwrap();
-    let (client, _) = open_client(chain_spec::dev(), &base_path, executor.clone()).unwrap();
+    let (client, _) = open_client(
+        chain_spec::dev(),
+        &base_path,
+        executor.clone(),
+        node::client::node_cache::DEFAULT_SIZE,
+    )
+    .unwrap();
     let best = client.info().best_hash;
     let through_client = |threads| {
         throughput(threads, || {

@@ -8,7 +8,7 @@ use std::{
 use clap::{builder::TypedValueParser, Args, Parser, Subcommand, ValueEnum};
 use executor::InstantiationStrategy;
 
-use crate::rpc::cors::CorsOrigins;
+use crate::{client::node_cache, rpc::cors::CorsOrigins};
 
 /// The largest `--max-runtime-instances` accepted (as in Substrate).
 pub const MAX_RUNTIME_INSTANCES: u64 = 32;
@@ -219,6 +219,10 @@ pub struct RunCmd {
     /// is stopped with an error, in milliseconds. Block import and authoring have no deadline.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub rpc_call_timeout: u64,
+
+    /// The size of the cache of state trie nodes, in bytes. 0 disables it.
+    #[arg(long, value_name = "Bytes", default_value_t = node_cache::DEFAULT_SIZE)]
+    pub trie_cache_size: usize,
 
     /// The time between two authored blocks, in milliseconds. 0 authors a block whenever the
     /// transaction pool has ready extrinsics. Default: 0 with `--dev`, else 6000.

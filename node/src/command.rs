@@ -123,7 +123,12 @@ fn open_chain(
         ..Default::default()
     };
     let executor = std::sync::Arc::new(Executor::new(config)?);
-    let (client, _) = crate::service::open_client(spec, &base_path, executor)?;
+    let (client, _) = crate::service::open_client(
+        spec,
+        &base_path,
+        executor,
+        crate::client::node_cache::DEFAULT_SIZE,
+    )?;
     Ok((client, base_path))
 }
 

@@ -160,11 +160,13 @@ pub fn genesis(spec: ChainSpec, executor: &Executor) -> Result<Genesis, Error> {
 }
 
 /// Opens (or creates, writing the genesis block of `spec`) the chain database of `spec`
-/// under `base_path`, and the client over it.
+/// under `base_path`, with a trie node cache of `trie_cache_size` bytes, and the client over
+/// it.
 pub fn open_client(
     spec: ChainSpec,
     base_path: &BasePath,
     executor: Arc<Executor>,
+    trie_cache_size: usize,
 ) -> Result<(Arc<Client>, Genesis), Error> {
     let path = base_path.full_database_dir(&spec.id);
     let genesis = genesis(spec, &executor)?;
@@ -175,7 +177,8 @@ pub fn open_client(
             storage: &genesis.storage,
             state_version: genesis.version.state_version(),
         },
-    )?;
+    )?
+    .with_trie_cache_size(trie_cache_size);
     tracing::info!("💾 Database: ParityDb at {}", path.display());
     Ok((Arc::new(Client::new(Arc::new(db), executor)), genesis))
 }
@@ -264,9 +267,12 @@ pub async fn start(cmd: RunCmd) -> Result<Node, Error> {
     let (client, genesis) = {
         let executor = executor.clone();
         let base_path = BasePath::new(base_path.path().to_owned());
-        tokio::task::spawn_blocking(move || open_client(spec, &base_path, executor))
-            .await
-            .map_err(|e| format!("opening the chain database panicked: {e}"))??
+        let trie_cache_size = cmd.trie_cache_size;
+        tokio::task::spawn_blocking(move || {
+            open_client(spec, &base_path, executor, trie_cache_size)
+        })
+        .await
+        .map_err(|e| format!("opening the chain database panicked: {e}"))??
     };
     let genesis_hash = genesis.header.hash();
     tracing::info!(

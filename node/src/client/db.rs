@@ -33,7 +33,11 @@ use trie::{
     StateVersion, EMPTY_TRIE_ROOT,
 };
 
-use super::{hex_hash, Backend, BlockNumber, ChainInfo, ClientError, Hash, NewBlock, StateAt};
+use super::{
+    hex_hash,
+    node_cache::{self, TrieNodeCache},
+    Backend, BlockNumber, ChainInfo, ClientError, Hash, NewBlock, StateAt,
+};
 
 /// Best, finalized and genesis hashes.
 pub const META: ColId = 0;
@@ -69,13 +73,24 @@ pub struct GenesisBlock<'a> {
     pub state_version: StateVersion,
 }
 
-/// The parity-db column holding trie nodes, as a [`NodeStore`].
-struct Nodes(Arc<Db>);
+/// The parity-db column holding trie nodes, behind the node cache, as a [`NodeStore`].
+#[derive(Clone)]
+struct Nodes {
+    db: Arc<Db>,
+    cache: Arc<TrieNodeCache>,
+}
 
 impl NodeStore for Nodes {
     fn get(&self, hash: &Hash) -> Option<Vec<u8>> {
-        match self.0.get(STATE, hash) {
-            Ok(value) => value,
+        if let Some(node) = self.cache.get(hash) {
+            return Some(node.to_vec());
+        }
+        match self.db.get(STATE, hash) {
+            Ok(Some(node)) => {
+                self.cache.insert(*hash, &node);
+                Some(node)
+            }
+            Ok(None) => None,
             Err(e) => {
                 tracing::error!("database error reading trie node {}: {e}", hex_hash(hash));
                 None
@@ -87,6 +102,7 @@ impl NodeStore for Nodes {
 /// The chain in parity-db; see the [module documentation](self).
 pub struct ChainDb {
     db: Arc<Db>,
+    nodes: Nodes,
     info: RwLock<ChainInfo>,
     /// Serialises writers (block insertion, finalization) so the canonical index is computed
     /// against a stable chain.
@@ -133,8 +149,13 @@ impl ChainDb {
         };
         let best_hash = hash_at(KEY_BEST)?;
         let finalized_hash = hash_at(KEY_FINALIZED)?;
+        let nodes = Nodes {
+            db: db.clone(),
+            cache: Arc::new(TrieNodeCache::new(node_cache::DEFAULT_SIZE)),
+        };
         let this = Self {
             db,
+            nodes,
             info: RwLock::new(ChainInfo {
                 genesis_hash,
                 best_hash,
@@ -160,17 +181,27 @@ impl ChainDb {
         Ok(this)
     }
 
+    /// Replaces the trie node cache with one of `bytes` (0: no cache; the default is
+    /// [`node_cache::DEFAULT_SIZE`]).
+    pub fn with_trie_cache_size(mut self, bytes: usize) -> Self {
+        self.nodes.cache = Arc::new(TrieNodeCache::new(bytes));
+        self
+    }
+
     /// The state at state root `root` (which must be a stored block's).
     pub fn state_at_root(&self, root: Hash) -> TrieState {
         TrieState {
-            nodes: Arc::new(Nodes(self.db.clone())),
+            nodes: Arc::new(self.nodes.clone()),
             root,
         }
     }
 }
 
 fn write_genesis(db: &Arc<Db>, genesis: &GenesisBlock<'_>) -> Result<(), ClientError> {
-    let nodes = Nodes(db.clone());
+    let nodes = Nodes {
+        db: db.clone(),
+        cache: Arc::new(TrieNodeCache::new(0)),
+    };
     let mut overlay = Overlay::new(&nodes);
     let storage = genesis.storage;
     let root = triedb::build_state(
@@ -273,8 +304,7 @@ impl Backend for ChainDb {
         }
 
         // The new state: the parent's with the block's changes applied.
-        let nodes = Nodes(self.db.clone());
-        let mut overlay = Overlay::new(&nodes);
+        let mut overlay = Overlay::new(&self.nodes);
         let changes = &block.changes;
         let root = triedb::apply_changes(
             &mut overlay,

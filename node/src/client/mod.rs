@@ -9,6 +9,7 @@ pub mod author;
 pub mod backend;
 pub mod db;
 pub mod import;
+pub mod node_cache;
 pub mod pool;
 pub mod state;
 
