@@ -5,7 +5,9 @@
 //! docs/benchmarks.md). So the work runs in place on the RPC worker that received the request,
 //! as long as that leaves at least one worker free for I/O; further concurrent work first
 //! hands the worker's other tasks to a new thread (`block_in_place`). A runtime call running
-//! to its deadline therefore never stalls the server.
+//! to its deadline therefore never stalls the server: the free worker takes over the queued
+//! tasks of the busy ones (only a task woken by the busy worker just before, in tokio's
+//! unstealable LIFO slot, waits for the call to end).
 
 use tokio::sync::Semaphore;
 
