@@ -1,10 +1,11 @@
-//! `state_call Core_version` over HTTP against the release `node --dev`, beside the same call
-//! made in process (through `Executor::call`, and through the node's `Client::call` on its
+//! `state_call Core_version` over JSON-RPC against the release `node --dev`, beside the same
+//! call made in process (through `Executor::call`, and through the node's `Client::call` on its
 //! database), from 1 and 2 concurrent clients/threads.
 //!
-//! Each HTTP client is one keep-alive connection, used three ways: one request at a time
-//! (a round trip per request), HTTP/1.1 pipelining (`IN_FLIGHT` requests written before their
-//! responses are read) and JSON-RPC batches (`IN_FLIGHT` requests per HTTP request).
+//! Each client is one connection, used four ways: HTTP/1.1 keep-alive with one request at a
+//! time (a round trip per request), HTTP/1.1 pipelining (`IN_FLIGHT` requests written before
+//! their responses are read), JSON-RPC batches over HTTP (`IN_FLIGHT` requests per HTTP
+//! request), and WebSocket with `IN_FLIGHT` requests in flight (how polkadot-js talks).
 //! `system_health` over the same connections gives the cost of the transport alone.
 //!
 //! `cargo bench -p node --bench rpc_throughput`; results are in docs/benchmarks.md. Each
@@ -46,15 +47,23 @@ enum Mode {
     Pipelined,
     /// `IN_FLIGHT` requests in one JSON-RPC batch.
     Batched,
+    /// `IN_FLIGHT` requests sent over a WebSocket connection (as polkadot-js talks to a
+    /// node), then their responses read.
+    WebSocket,
 }
 
 impl Mode {
-    const ALL: [Mode; 3] = [Mode::OneAtATime, Mode::Pipelined, Mode::Batched];
+    const ALL: [Mode; 4] = [
+        Mode::OneAtATime,
+        Mode::Pipelined,
+        Mode::Batched,
+        Mode::WebSocket,
+    ];
 
     fn requests_per_round(self) -> usize {
         match self {
             Mode::OneAtATime => 1,
-            Mode::Pipelined | Mode::Batched => IN_FLIGHT,
+            Mode::Pipelined | Mode::Batched | Mode::WebSocket => IN_FLIGHT,
         }
     }
 
@@ -63,6 +72,7 @@ impl Mode {
             Mode::OneAtATime => "one at a time".into(),
             Mode::Pipelined => format!("pipelined, {IN_FLIGHT} in flight"),
             Mode::Batched => format!("batches of {IN_FLIGHT}"),
+            Mode::WebSocket => format!("WebSocket, {IN_FLIGHT} in flight"),
         }
     }
 }
@@ -140,6 +150,93 @@ impl Client {
     }
 }
 
+/// One WebSocket connection sending the same request `IN_FLIGHT` times, then reading the
+/// responses (in whatever order the server sends them).
+struct WsPipe {
+    frames: Vec<u8>,
+    reader: BufReader<TcpStream>,
+    payload: Vec<u8>,
+}
+
+impl WsPipe {
+    fn connect(addr: SocketAddr, body: &str) -> WsPipe {
+        let mut stream = TcpStream::connect(addr).expect("connecting to the node");
+        stream.set_nodelay(true).unwrap();
+        write!(
+            stream,
+            "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        .unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        assert!(
+            line.starts_with("HTTP/1.1 101"),
+            "handshake refused: {line}"
+        );
+        while line != "\r\n" {
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+        }
+        // A masked text frame (clients must mask), with a 16-bit length.
+        let mask = [0x12, 0x34, 0x56, 0x78];
+        let mut frame = vec![0x81, 0x80 | 126];
+        frame.extend_from_slice(&u16::try_from(body.len()).unwrap().to_be_bytes());
+        frame.extend_from_slice(&mask);
+        frame.extend(body.bytes().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        WsPipe {
+            frames: frame.repeat(IN_FLIGHT),
+            reader,
+            payload: Vec::new(),
+        }
+    }
+
+    /// Sends one request and returns its response.
+    fn read_first(mut self) -> Vec<u8> {
+        let one = self.frames.len() / IN_FLIGHT;
+        self.reader
+            .get_mut()
+            .write_all(&self.frames[..one])
+            .unwrap();
+        self.read_message().to_vec()
+    }
+
+    /// Sends the requests, then reads and checks every response.
+    fn round(&mut self, check: impl Fn(&[u8]) -> bool) {
+        self.reader.get_mut().write_all(&self.frames).unwrap();
+        for _ in 0..IN_FLIGHT {
+            assert!(check(self.read_message()));
+        }
+    }
+
+    /// The next text message's payload (unmasked, as servers send them; pings skipped).
+    fn read_message(&mut self) -> &[u8] {
+        loop {
+            let mut head = [0u8; 2];
+            self.reader.read_exact(&mut head).unwrap();
+            let len = match head[1] & 0x7f {
+                126 => {
+                    let mut n = [0u8; 2];
+                    self.reader.read_exact(&mut n).unwrap();
+                    usize::from(u16::from_be_bytes(n))
+                }
+                127 => {
+                    let mut n = [0u8; 8];
+                    self.reader.read_exact(&mut n).unwrap();
+                    usize::try_from(u64::from_be_bytes(n)).unwrap()
+                }
+                n => usize::from(n),
+            };
+            self.payload.resize(len, 0);
+            self.reader.read_exact(&mut self.payload).unwrap();
+            if head[0] & 0x0f == 0x1 {
+                return &self.payload;
+            }
+        }
+    }
+}
+
 /// Runs `work` on `threads` threads for `WARM_UP`, then counts its iterations for `MEASURE`:
 /// returns iterations per second (all threads together). `work` is set up per thread by
 /// `make` and must check its own result.
@@ -187,7 +284,7 @@ fn load_average() -> String {
 /// Requests per second over `threads` connections sending `request` (a JSON-RPC request
 /// object) the `mode` way. Every response must equal the first one, whose `result` (each one's,
 /// for a batch) must be `expected_result`.
-fn over_http(
+fn over_rpc(
     addr: SocketAddr,
     threads: usize,
     mode: Mode,
@@ -195,7 +292,7 @@ fn over_http(
     expected_result: &serde_json::Value,
 ) -> f64 {
     let body = match mode {
-        Mode::OneAtATime | Mode::Pipelined => request.to_string(),
+        Mode::OneAtATime | Mode::Pipelined | Mode::WebSocket => request.to_string(),
         Mode::Batched => serde_json::Value::Array(
             (0..IN_FLIGHT)
                 .map(|id| {
@@ -207,27 +304,38 @@ fn over_http(
         )
         .to_string(),
     };
-    let expected = Client::connect(addr, &body).round_trip().to_vec();
+    let expected = match mode {
+        Mode::WebSocket => WsPipe::connect(addr, &body).read_first(),
+        _ => Client::connect(addr, &body).round_trip().to_vec(),
+    };
     let response: serde_json::Value = serde_json::from_slice(&expected).unwrap();
     let responses = match response {
         serde_json::Value::Array(responses) => responses,
         single => vec![single],
     };
-    assert_eq!(
-        responses.len(),
-        mode.requests_per_round().min(responses.len())
-    );
+    let per_body = match mode {
+        Mode::Batched => IN_FLIGHT,
+        Mode::OneAtATime | Mode::Pipelined | Mode::WebSocket => 1,
+    };
+    assert_eq!(responses.len(), per_body);
     for response in &responses {
         assert_eq!(&response["result"], expected_result, "{response}");
     }
-    let rounds = throughput(threads, || {
-        let mut client = Client::connect(addr, &body);
-        let expected = &expected[..];
-        move || match mode {
-            Mode::Pipelined => client.pipelined(IN_FLIGHT, |response| response == expected),
-            Mode::OneAtATime | Mode::Batched => assert!(client.round_trip() == expected),
-        }
-    });
+    let rounds = match mode {
+        Mode::WebSocket => throughput(threads, || {
+            let mut client = WsPipe::connect(addr, &body);
+            let expected = &expected[..];
+            move || client.round(|response| response == expected)
+        }),
+        _ => throughput(threads, || {
+            let mut client = Client::connect(addr, &body);
+            let expected = &expected[..];
+            move || match mode {
+                Mode::Pipelined => client.pipelined(IN_FLIGHT, |response| response == expected),
+                _ => assert!(client.round_trip() == expected),
+            }
+        }),
+    };
     rounds * mode.requests_per_round() as f64
 }
 
@@ -309,8 +417,8 @@ fn main() {
         let client = through_client(threads);
         in_process_rows.push((threads, call, deadline, client));
         for mode in Mode::ALL {
-            let rpc = over_http(node.addr, threads, mode, &state_call, &expected_version);
-            let health = over_http(node.addr, threads, mode, &system_health, &expected_health);
+            let rpc = over_rpc(node.addr, threads, mode, &state_call, &expected_version);
+            let health = over_rpc(node.addr, threads, mode, &system_health, &expected_health);
             rpc_rows.push((threads, mode, rpc, health, call));
         }
     }
