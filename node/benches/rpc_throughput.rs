@@ -9,8 +9,9 @@
 //! `system_health` over the same connections gives the cost of the transport alone.
 //!
 //! `cargo bench -p node --bench rpc_throughput`; results are in docs/benchmarks.md. Each
-//! measurement runs `WARM_UP` and then `MEASURE` of wall time. The clients share the machine's
-//! cores with the node.
+//! measurement runs `WARM_UP` and then `MEASURE` of wall time; all of them are repeated
+//! `REPETITIONS` times and the medians printed. The clients share the machine's cores with the
+//! node.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -32,14 +33,16 @@ use runtime_wasm::WASM_BINARY_V1;
 use serde_json::json;
 
 const WARM_UP: Duration = Duration::from_secs(1);
-const MEASURE: Duration = Duration::from_secs(5);
+const MEASURE: Duration = Duration::from_secs(3);
+/// How often every measurement is repeated.
+const REPETITIONS: usize = 3;
 /// The deadline `state_call` gives runtime calls (the node's default `--rpc-call-timeout`).
 const DEADLINE: Duration = Duration::from_secs(10);
 /// Requests in flight per connection when pipelining or batching.
 const IN_FLIGHT: usize = 64;
 
 /// How a client sends its requests.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {
     /// One request, then its response.
     OneAtATime,
@@ -275,6 +278,17 @@ fn code() -> RuntimeCode<'static> {
     RuntimeCode::lazy(hash, &FETCH)
 }
 
+/// The median, lowest and highest of `values`.
+fn median(values: impl Iterator<Item = f64>) -> (f64, f64, f64) {
+    let mut values: Vec<f64> = values.collect();
+    values.sort_by(f64::total_cmp);
+    (
+        values[values.len() / 2],
+        values[0],
+        values[values.len() - 1],
+    )
+}
+
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -409,27 +423,39 @@ fn main() {
     let system_health = json!({"jsonrpc": "2.0", "id": 1, "method": "system_health", "params": []});
     let expected_health = node.call("system_health", json!([]));
 
-    let mut in_process_rows = Vec::new();
-    let mut rpc_rows = Vec::new();
-    for threads in [1, 2] {
-        let call = in_process(threads, &plain);
-        let deadline = in_process(threads, &with_deadline);
-        let client = through_client(threads);
-        in_process_rows.push((threads, call, deadline, client));
-        for mode in Mode::ALL {
-            let rpc = over_rpc(node.addr, threads, mode, &state_call, &expected_version);
-            let health = over_rpc(node.addr, threads, mode, &system_health, &expected_health);
-            rpc_rows.push((threads, mode, rpc, health, call));
+    // Repetitions, each measuring in process and over RPC back to back, so that every ratio
+    // compares figures taken under the same load; the medians are printed.
+    let mut in_process_runs: Vec<(usize, [f64; 3])> = Vec::new();
+    let mut rpc_runs: Vec<(usize, Mode, [f64; 3])> = Vec::new();
+    for _ in 0..REPETITIONS {
+        for threads in [1, 2] {
+            let call = in_process(threads, &plain);
+            let deadline = in_process(threads, &with_deadline);
+            let client = through_client(threads);
+            in_process_runs.push((threads, [call, deadline, client]));
+            for mode in Mode::ALL {
+                let rpc = over_rpc(node.addr, threads, mode, &state_call, &expected_version);
+                let health = over_rpc(node.addr, threads, mode, &system_health, &expected_health);
+                rpc_runs.push((threads, mode, [rpc, health, rpc / call]));
+            }
         }
     }
     drop(node);
 
     println!();
+    println!("Medians of {REPETITIONS} repetitions (ratio: median, then the lowest and highest).");
+    println!();
     println!(
         "| threads | `Executor::call` | `call_with_deadline` | node `Client::call` (database state) |"
     );
     println!("|---|---|---|---|");
-    for (threads, call, deadline, client) in in_process_rows {
+    for threads in [1, 2] {
+        let runs: Vec<_> = in_process_runs
+            .iter()
+            .filter(|(t, _)| *t == threads)
+            .map(|(_, figures)| *figures)
+            .collect();
+        let [call, deadline, client] = [0, 1, 2].map(|i| median(runs.iter().map(|r| r[i])).0);
         println!("| {threads} | {call:.0} calls/s | {deadline:.0} calls/s | {client:.0} calls/s |");
     }
     println!();
@@ -437,12 +463,23 @@ fn main() {
         "| clients | requests | `state_call` | `system_health` | `state_call` / `Executor::call` |"
     );
     println!("|---|---|---|---|---|");
-    for (threads, mode, rpc, health, call) in rpc_rows {
-        println!(
-            "| {threads} | {} | {rpc:.0} req/s | {health:.0} req/s | {:.0}% |",
-            mode.label(),
-            100.0 * rpc / call
-        );
+    for threads in [1, 2] {
+        for mode in Mode::ALL {
+            let runs: Vec<_> = rpc_runs
+                .iter()
+                .filter(|(t, m, _)| *t == threads && *m == mode)
+                .map(|(_, _, figures)| *figures)
+                .collect();
+            let [(rpc, ..), (health, ..), (ratio, low, high)] =
+                [0, 1, 2].map(|i| median(runs.iter().map(|r| r[i])));
+            println!(
+                "| {threads} | {} | {rpc:.0} req/s | {health:.0} req/s | {:.0}% ({:.0}–{:.0}%) |",
+                mode.label(),
+                100.0 * ratio,
+                100.0 * low,
+                100.0 * high
+            );
+        }
     }
     println!();
     println!("load average after: {}", load_average());
