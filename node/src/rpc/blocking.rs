@@ -9,11 +9,22 @@
 //! tasks of the busy ones (only a task woken by the busy worker just before, in tokio's
 //! unstealable LIFO slot, waits for the call to end).
 
-use tokio::sync::Semaphore;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Runs blocking RPC work on the calling tokio worker, within the limit above.
 pub struct BlockingWork {
-    in_place: Semaphore,
+    /// How many more pieces of work may run in place (a counter, not a semaphore: nothing
+    /// ever waits for a slot).
+    free_in_place: AtomicUsize,
+}
+
+/// A taken in-place slot, given back on drop (also when the work panics).
+struct InPlaceSlot<'a>(&'a AtomicUsize);
+
+impl Drop for InPlaceSlot<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Release);
+    }
 }
 
 impl BlockingWork {
@@ -21,7 +32,7 @@ impl BlockingWork {
     /// pieces of work run in place at once.
     pub fn new(workers: usize) -> Self {
         Self {
-            in_place: Semaphore::new(workers.saturating_sub(1)),
+            free_in_place: AtomicUsize::new(workers.saturating_sub(1)),
         }
     }
 
@@ -33,15 +44,23 @@ impl BlockingWork {
     /// Runs `work` on this thread and returns its result. Must be called from a worker of a
     /// multi-threaded tokio runtime.
     pub fn run<R>(&self, work: impl FnOnce() -> R) -> R {
-        match self.in_place.try_acquire() {
-            Ok(_permit) => work(),
+        let taken = self
+            .free_in_place
+            .fetch_update(Ordering::Acquire, Ordering::Relaxed, |free| {
+                free.checked_sub(1)
+            });
+        match taken {
+            Ok(_) => {
+                let _slot = InPlaceSlot(&self.free_in_place);
+                work()
+            }
             Err(_) => tokio::task::block_in_place(work),
         }
     }
 
     /// How many more pieces of work may run in place right now.
     pub fn free_in_place_slots(&self) -> usize {
-        self.in_place.available_permits()
+        self.free_in_place.load(Ordering::Relaxed)
     }
 }
 
