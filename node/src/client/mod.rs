@@ -88,12 +88,12 @@ pub struct BlockImported {
 /// How many blocks' [`BlockFacts`] are remembered.
 const BLOCK_FACTS_CACHE: NonZeroUsize = NonZeroUsize::new(4096).expect("not zero");
 
-/// What reading the state of a block or calling its runtime needs besides the trie itself:
-/// remembered per block, so that a call reads neither the header nor `:code` and
-/// `:heappages` again.
-#[derive(Clone, Copy, Debug)]
+/// What reading the state of a block or calling its runtime needs: remembered per block, so
+/// that a call reads neither the header nor `:code` and `:heappages` again.
+#[derive(Clone)]
 struct BlockFacts {
-    state_root: Hash,
+    /// The state after the block (a view on the trie under its state root).
+    state: StateAt,
     /// Filled by the first runtime call at the block (or inherited from the parent).
     runtime: Option<RuntimeFacts>,
 }
@@ -170,9 +170,7 @@ impl Client {
 
     /// The state after block `at`.
     pub fn state_at(&self, at: &Hash) -> Result<StateAt, ClientError> {
-        Ok(self
-            .backend
-            .state_with_root(self.block_facts(at)?.state_root))
+        Ok(self.block_facts(at)?.state)
     }
 
     /// The value of `key` in the state after block `at`.
@@ -182,14 +180,14 @@ impl Client {
 
     fn block_facts(&self, at: &Hash) -> Result<BlockFacts, ClientError> {
         if let Some(facts) = self.blocks.lock().get(at) {
-            return Ok(*facts);
+            return Ok(facts.clone());
         }
         let header = self.header(at)?.ok_or(ClientError::UnknownBlock(*at))?;
         let facts = BlockFacts {
-            state_root: header.state_root,
+            state: self.backend.state_with_root(header.state_root),
             runtime: None,
         };
-        self.blocks.lock().put(*at, facts);
+        self.blocks.lock().put(*at, facts.clone());
         Ok(facts)
     }
 
@@ -205,7 +203,7 @@ impl Client {
         f: impl FnOnce(&StateAt, &RuntimeCode<'_>) -> Result<R, ClientError>,
     ) -> Result<R, ClientError> {
         let facts = self.block_facts(at)?;
-        let state = self.backend.state_with_root(facts.state_root);
+        let state = &facts.state;
         let runtime = match facts.runtime {
             Some(runtime) => runtime,
             None => {
@@ -218,7 +216,7 @@ impl Client {
                     *at,
                     BlockFacts {
                         runtime: Some(runtime),
-                        ..facts
+                        ..facts.clone()
                     },
                 );
                 runtime
@@ -226,7 +224,7 @@ impl Client {
         };
         let fetch = || state.code().map(Cow::Owned);
         let code = RuntimeCode::lazy(runtime.code_hash, &fetch).with_heap_pages(runtime.heap_pages);
-        f(&state, &code)
+        f(state, &code)
     }
 
     /// The version of the runtime at block `at`.
@@ -294,7 +292,7 @@ impl Client {
         blocks.put(
             hash,
             BlockFacts {
-                state_root: header.state_root,
+                state: self.backend.state_with_root(header.state_root),
                 runtime: inherited,
             },
         );
