@@ -104,11 +104,12 @@ fn account_next_index_counts_pooled_transactions() {
     let alice_hex = hex0x(&dev_account("alice").unwrap().public);
     let next_index = |who: &str| node.call("system_accountNextIndex", json!([who]));
     assert_eq!(next_index(alice_ss58), 0);
+    let mut hashes = Vec::new();
     for nonce in ["0", "1"] {
         let transfer = dev_tx(&[
             "transfer", "--from", "alice", "--to", "bob", "--amount", "1", "--nonce", nonce,
         ]);
-        node.call("author_submitExtrinsic", json!([transfer]));
+        hashes.push(node.call("author_submitExtrinsic", json!([transfer])));
     }
     assert_eq!(node.best_number(), 0);
     // The state still says 0; the two ready transfers move it to 2.
@@ -124,6 +125,12 @@ fn account_next_index_counts_pooled_transactions() {
     assert_eq!(response["error"]["code"], -32602, "{response}");
     let message = response["error"]["message"].to_string() + &response["error"]["data"].to_string();
     assert!(message.contains("invalid SS58 address"), "{response}");
+    // Removing the first transfer (an unsafe method, allowed on a local node) takes the
+    // second along: it needs the first's nonce.
+    let removed = node.call("author_removeExtrinsic", json!([[{ "hash": hashes[0] }]]));
+    assert_eq!(removed, json!(hashes));
+    assert_eq!(node.call("author_pendingExtrinsics", json!([])), json!([]));
+    assert_eq!(next_index(alice_ss58), 0);
 }
 
 #[test]

@@ -500,6 +500,53 @@ fn random_parameters_get_answers_not_panics() {
 }
 
 #[test]
+fn unsafe_methods_follow_rpc_methods() {
+    // Every dev account's `System::Account` entry.
+    let account_prefix = hex0x(
+        &[
+            sp_crypto_hashing::twox_128(b"System"),
+            sp_crypto_hashing::twox_128(b"Account"),
+        ]
+        .concat(),
+    );
+    let node = Node::start(&["--dev"]);
+    let pairs = node.call("state_getPairs", json!([account_prefix]));
+    let pairs = pairs.as_array().unwrap();
+    assert_eq!(
+        pairs.len(),
+        runtime_wasm::genesis::DEV_ACCOUNTS.len(),
+        "{pairs:?}"
+    );
+    for pair in pairs {
+        let [key, value] = pair.as_array().unwrap().as_slice() else {
+            panic!("a pair: {pair}");
+        };
+        assert!(key.as_str().unwrap().starts_with(&account_prefix));
+        assert_eq!(node.call("state_getStorage", json!([key])), *value);
+    }
+    drop(node);
+
+    let safe = Node::start(&["--dev", "--rpc-methods", "safe"]);
+    for (method, params) in [
+        ("state_getPairs", json!([account_prefix])),
+        (
+            "author_removeExtrinsic",
+            json!([[{ "hash": hex0x(&[0; 32]) }]]),
+        ),
+    ] {
+        assert_eq!(
+            safe.error(method, params),
+            (-32601, "RPC call is unsafe to be called externally".into()),
+            "{method}"
+        );
+    }
+    // Safe methods are still served.
+    assert!(safe
+        .call("state_call", json!(["Core_version", "0x"]))
+        .is_string());
+}
+
+#[test]
 fn browser_origins_follow_rpc_cors() {
     // Substrate's default without `--dev`: the local host and polkadot.js.org.
     let node = Node::start(&["--chain", "dev"]);

@@ -288,6 +288,42 @@ impl Pool {
         Ok(hash)
     }
 
+    /// Removes the extrinsics `hashes` and every pooled one that depends on them (requires a
+    /// tag only they provide), as Substrate's `author_removeExtrinsic` does; their watchers
+    /// hear `Invalid`. Returns the hashes removed.
+    pub fn remove(&self, hashes: &[Hash]) -> Vec<Hash> {
+        let mut inner = self.inner.lock();
+        let mut removed: Vec<PooledTx> = Vec::new();
+        let mut doomed: Vec<Hash> = hashes.to_vec();
+        while !doomed.is_empty() {
+            let (out, kept): (Vec<PooledTx>, Vec<PooledTx>) = std::mem::take(&mut inner.txs)
+                .into_iter()
+                .partition(|tx| doomed.contains(&tx.hash));
+            inner.txs = kept;
+            // Dependents of what just went, unless another pooled extrinsic provides the tag.
+            doomed = inner
+                .txs
+                .iter()
+                .filter(|tx| {
+                    tx.validity.requires.iter().any(|tag| {
+                        out.iter().any(|gone| gone.validity.provides.contains(tag))
+                            && !inner
+                                .txs
+                                .iter()
+                                .any(|other| other.validity.provides.contains(tag))
+                    })
+                })
+                .map(|tx| tx.hash)
+                .collect();
+            removed.extend(out);
+        }
+        drop(inner);
+        for tx in &removed {
+            let _ = self.events.send((tx.hash, TxStatus::Invalid));
+        }
+        removed.into_iter().map(|tx| tx.hash).collect()
+    }
+
     /// The ready extrinsics, in the order a block should include them.
     pub fn ready(&self) -> Vec<PooledTx> {
         ready_order(&self.inner.lock().txs)
@@ -405,6 +441,30 @@ mod tests {
             },
             seq,
         }
+    }
+
+    #[test]
+    fn removing_takes_the_dependents_along() {
+        let pool = Pool::new();
+        let mut events = pool.events();
+        pool.inner.lock().txs = vec![
+            tx(0, 0, &[], &[b"a0"]),
+            tx(1, 0, &[b"a0"], &[b"a1"]),
+            tx(2, 0, &[b"a1"], &[b"a2"]),
+            tx(3, 0, &[], &[b"b0"]),
+            // Needs `b0`, which 3 provides too: stays when 4 goes.
+            tx(4, 0, &[], &[b"b0x"]),
+            tx(5, 0, &[b"b0"], &[]),
+        ];
+        let removed = pool.remove(&[[0; 32], [9; 32]]);
+        assert_eq!(removed, [[0; 32], [1; 32], [2; 32]]);
+        let left: Vec<u64> = pool.inner.lock().txs.iter().map(|tx| tx.seq).collect();
+        assert_eq!(left, [3, 4, 5]);
+        for hash in removed {
+            assert_eq!(events.try_recv().unwrap(), (hash, TxStatus::Invalid));
+        }
+        assert_eq!(pool.remove(&[[4; 32]]), [[4; 32]]);
+        assert_eq!(pool.ready().len(), 2);
     }
 
     #[test]

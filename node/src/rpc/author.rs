@@ -20,6 +20,16 @@ use crate::client::{
     pool::{PoolError, TxStatus},
 };
 
+/// What `author_removeExtrinsic` takes: `{"hash": ...}` or `{"extrinsic": ...}`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum ExtrinsicOrHash {
+    /// A pooled extrinsic's hash.
+    Hash(HashHex),
+    /// The extrinsic itself.
+    Extrinsic(Bytes),
+}
+
 /// Substrate's code for author errors that fit no other code.
 pub const OTHER_ERROR: i32 = codes::AUTHOR + 40;
 
@@ -80,6 +90,21 @@ pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
             .map(HashHex)
             .map_err(|e| pool_error(&e))
     });
+    module
+        .register_method("author_removeExtrinsic", |params, ctx, _| {
+            ctx.check_unsafe()?;
+            let targets: Vec<ExtrinsicOrHash> = params.one()?;
+            let hashes: Vec<_> = targets
+                .into_iter()
+                .map(|target| match target {
+                    ExtrinsicOrHash::Hash(hash) => hash.0,
+                    ExtrinsicOrHash::Extrinsic(bytes) => sp_crypto_hashing::blake2_256(&bytes.0),
+                })
+                .collect();
+            let removed = ctx.pool.remove(&hashes);
+            Ok::<_, ErrorObjectOwned>(removed.into_iter().map(HashHex).collect::<Vec<_>>())
+        })
+        .expect("unique name");
     module
         .register_method("author_pendingExtrinsics", |_, ctx, _| {
             ctx.pool

@@ -40,9 +40,23 @@ pub struct RpcContext {
     pub call_timeout: Duration,
     /// Where handlers that block run.
     pub blocking: blocking::BlockingWork,
-    /// Whether methods that are unsafe to expose publicly are refused (`--rpc-methods`). No
-    /// unsafe method exists yet.
+    /// Whether methods that are unsafe to expose publicly (`author_removeExtrinsic`,
+    /// `state_getPairs`) are refused (`--rpc-methods`).
     pub deny_unsafe: bool,
+}
+
+impl RpcContext {
+    /// Substrate's refusal of an unsafe method when they are denied.
+    pub fn check_unsafe(&self) -> Result<(), ErrorObjectOwned> {
+        if self.deny_unsafe {
+            Err(error(
+                codes::UNSAFE,
+                "RPC call is unsafe to be called externally",
+            ))
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// Server limits and address.
@@ -261,6 +275,8 @@ pub mod codes {
     pub const CHAIN: i32 = 3000;
     /// `state_*`: 4000 + n.
     pub const STATE: i32 = 4000;
+    /// An unsafe method that `--rpc-methods` denies (jsonrpsee's "method not found").
+    pub const UNSAFE: i32 = -32601;
 }
 
 /// An error object with `code` and `message`.

@@ -243,6 +243,25 @@ pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
         Ok(keys.into_iter().map(Bytes).collect::<Vec<_>>())
     });
 
+    // Unsafe: every pair under the prefix, however many.
+    register_blocking(&mut module, "state_getPairs", |params, ctx| {
+        ctx.check_unsafe()?;
+        let mut seq = params.sequence();
+        let prefix: Bytes = seq.next()?;
+        let at = at_or_best(ctx, seq.optional_next()?);
+        let state = ctx.client.state_at(&at).map_err(client_error)?;
+        let pairs = state
+            .keys_paged(&prefix.0, usize::MAX, None)
+            .into_iter()
+            .filter_map(|key| {
+                use executor::externalities::StateBackend;
+                let value = state.storage(&key)?;
+                Some((Bytes(key), Bytes(value)))
+            })
+            .collect::<Vec<_>>();
+        Ok(pairs)
+    });
+
     register_blocking(&mut module, "state_getMetadata", |params, ctx| {
         let mut seq = params.sequence();
         let at = at_or_best(ctx, seq.optional_next()?);
