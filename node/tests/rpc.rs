@@ -40,6 +40,8 @@ fn rpc_methods_and_system() {
         "state_getStorageHash",
         "state_getStorageSize",
         "state_getKeysPaged",
+        "childstate_getStorage",
+        "childstate_getKeysPaged",
         "state_queryStorageAt",
         "state_subscribeRuntimeVersion",
         "state_subscribeStorage",
@@ -497,6 +499,54 @@ fn random_parameters_get_answers_not_panics() {
     assert!(version.as_str().is_some_and(|v| v.starts_with("0x")));
     let log = node.log();
     assert!(!log.contains("panicked"), "{log}");
+}
+
+#[test]
+fn childstate_reads_default_child_tries() {
+    // The dev chain spec with a child trie `kids` holding two entries.
+    let output = common::run(&["build-spec", "--chain", "dev", "--raw"]);
+    assert!(output.status.success());
+    let mut spec: Value = serde_json::from_slice(&output.stdout).unwrap();
+    spec["genesis"]["raw"]["childrenDefault"] = json!({
+        hex0x(b"kids"): { hex0x(b"a"): "0x01", hex0x(b"ab"): "0x0203" }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spec.json");
+    std::fs::write(&path, spec.to_string()).unwrap();
+    let node = Node::start(&["--chain", path.to_str().unwrap()]);
+
+    let kids = hex0x(b":child_storage:default:kids");
+    let (a, ab) = (hex0x(b"a"), hex0x(b"ab"));
+    assert_eq!(
+        node.call("childstate_getStorage", json!([kids, ab])),
+        "0x0203"
+    );
+    assert_eq!(
+        node.call("childstate_getStorageHash", json!([kids, ab])),
+        hex0x(&sp_crypto_hashing::blake2_256(&[2, 3]))
+    );
+    assert_eq!(node.call("childstate_getStorageSize", json!([kids, a])), 1);
+    assert_eq!(
+        node.call("childstate_getStorage", json!([kids, "0x09"])),
+        Value::Null
+    );
+    assert_eq!(
+        node.call("childstate_getKeysPaged", json!([kids, null, 10])),
+        json!([a, ab])
+    );
+    assert_eq!(
+        node.call("childstate_getKeysPagedAt", json!([kids, a, 10, a])),
+        json!([ab])
+    );
+    // The top trie holds the child trie's root under the prefixed key, not its entries.
+    let root = node.call("state_getStorage", json!([kids]));
+    assert_eq!(unhex(&root).len(), 32);
+    assert_eq!(node.call("state_getStorage", json!([ab])), Value::Null);
+
+    assert_eq!(
+        node.error("childstate_getStorage", json!([hex0x(b"kids"), a])),
+        (4003, "Client error: Invalid child storage key".into())
+    );
 }
 
 #[test]

@@ -34,24 +34,33 @@ impl StateAt {
         Some(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?))
     }
 
-    /// Up to `count` keys starting with `prefix`, strictly after `start_key` if given (or
-    /// from the first key with `prefix`).
+    /// Up to `count` keys of `space` starting with `prefix`, strictly after `start_key` if
+    /// given (or from the first key with `prefix`).
     pub fn keys_paged(
         &self,
+        space: KeySpace<'_>,
         prefix: &[u8],
         count: usize,
         start_key: Option<&[u8]>,
     ) -> Vec<Vec<u8>> {
+        let next = |key: &[u8]| match space {
+            KeySpace::Top => self.0.next_key(key),
+            KeySpace::Child(child) => self.0.next_child_key(child, key),
+        };
+        let exists = |key: &[u8]| match space {
+            KeySpace::Top => self.0.exists_storage(key),
+            KeySpace::Child(child) => self.0.exists_child_storage(child, key),
+        };
         let mut keys = Vec::new();
         let mut cursor = match start_key {
-            Some(start) if start >= prefix => self.0.next_key(start),
-            _ if self.0.exists_storage(prefix) => Some(prefix.to_vec()),
-            _ => self.0.next_key(prefix),
+            Some(start) if start >= prefix => next(start),
+            _ if exists(prefix) => Some(prefix.to_vec()),
+            _ => next(prefix),
         };
         while keys.len() < count {
             match cursor {
                 Some(key) if key.starts_with(prefix) => {
-                    cursor = self.0.next_key(&key);
+                    cursor = next(&key);
                     keys.push(key);
                 }
                 _ => break,
@@ -59,6 +68,23 @@ impl StateAt {
         }
         keys
     }
+
+    /// The value of `key` in `space`.
+    pub fn value(&self, space: KeySpace<'_>, key: &[u8]) -> Option<Vec<u8>> {
+        match space {
+            KeySpace::Top => self.0.storage(key),
+            KeySpace::Child(child) => self.0.child_storage(child, key),
+        }
+    }
+}
+
+/// Which trie of a state keys live in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySpace<'a> {
+    /// The top trie.
+    Top,
+    /// The default child trie with this storage key (without `:child_storage:default:`).
+    Child(&'a [u8]),
 }
 
 impl StateBackend for StateAt {
@@ -120,18 +146,24 @@ mod tests {
             (b"b", b"4"),
         ]));
         assert_eq!(
-            state.keys_paged(b"ab", 10, None),
+            state.keys_paged(KeySpace::Top, b"ab", 10, None),
             [b"ab".to_vec(), b"abc".to_vec(), b"abd".to_vec()]
         );
         assert_eq!(
-            state.keys_paged(b"ab", 2, None),
+            state.keys_paged(KeySpace::Top, b"ab", 2, None),
             [b"ab".to_vec(), b"abc".to_vec()]
         );
-        assert_eq!(state.keys_paged(b"ab", 10, Some(b"abc")), [b"abd".to_vec()]);
+        assert_eq!(
+            state.keys_paged(KeySpace::Top, b"ab", 10, Some(b"abc")),
+            [b"abd".to_vec()]
+        );
         // A start key before the prefix starts at the prefix.
-        assert_eq!(state.keys_paged(b"ab", 1, Some(b"a")), [b"ab".to_vec()]);
-        assert_eq!(state.keys_paged(b"", 10, None).len(), 5);
-        assert!(state.keys_paged(b"c", 10, None).is_empty());
+        assert_eq!(
+            state.keys_paged(KeySpace::Top, b"ab", 1, Some(b"a")),
+            [b"ab".to_vec()]
+        );
+        assert_eq!(state.keys_paged(KeySpace::Top, b"", 10, None).len(), 5);
+        assert!(state.keys_paged(KeySpace::Top, b"c", 10, None).is_empty());
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! The JSON-RPC server: Substrate's method names, parameter and result shapes, aliases and
 //! error codes, over HTTP and WebSocket on one port (jsonrpsee).
 //!
-//! One file per namespace: [`state`], [`chain`], [`system`], [`author`]; plus `rpc_methods`,
-//! which lists them all. Omitted or `null` block hashes mean the best block. Methods that read
+//! One file per namespace: [`state`], [`childstate`], [`chain`], [`system`], [`author`]; plus
+//! `rpc_methods`, which lists them all. Omitted or `null` block hashes mean the best block. Methods that read
 //! the chain or call the runtime run through [`blocking::BlockingWork`], so a slow runtime call
 //! never stalls the server, and runtime calls made for RPC have a deadline.
 
 pub mod author;
 pub mod blocking;
 pub mod chain;
+pub mod childstate;
 pub mod cors;
 pub mod ss58;
 pub mod state;
@@ -97,6 +98,9 @@ pub fn module(ctx: Arc<RpcContext>, system: system::SystemInfo) -> RpcModule<()>
     let mut module = RpcModule::new(());
     module
         .merge(state::module(ctx.clone()))
+        .expect("method names are unique");
+    module
+        .merge(childstate::module(ctx.clone()))
         .expect("method names are unique");
     module
         .merge(chain::module(ctx.clone()))

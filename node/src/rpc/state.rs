@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use executor::RuntimeVersion;
 use jsonrpsee::{
-    types::{ErrorObjectOwned, Params},
+    types::{params::ParamsSequence, ErrorObjectOwned, Params},
     PendingSubscriptionSink, RpcModule, SubscriptionSink,
 };
 use serde::Serialize;
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 
 use super::{accept, codes, error, notify, register_blocking, Bytes, HashHex, RpcContext};
-use crate::client::{BlockImported, ClientError, Hash};
+use crate::client::{state::KeySpace, BlockImported, ClientError, Hash};
 
 /// The most keys `state_getKeysPaged` returns at once (Substrate's limit).
 pub const MAX_KEYS_PAGED: u32 = 1000;
@@ -71,15 +71,76 @@ fn at_or_best(ctx: &RpcContext, at: Option<HashHex>) -> Hash {
     ctx.client.block_or_best(at.map(|h| h.0))
 }
 
-/// The value the `(key, at?)` parameters of the `state_getStorage*` queries name.
-fn storage_query(
-    params: Params<'_>,
-    ctx: &RpcContext,
-) -> Result<Option<Vec<u8>>, ErrorObjectOwned> {
-    let mut seq = params.sequence();
-    let key: Bytes = seq.next()?;
-    let at = at_or_best(ctx, seq.optional_next()?);
-    ctx.client.storage(&at, &key.0).map_err(client_error)
+/// Reads the parameters that choose a key space (none for `state_*`, the prefixed child
+/// storage key for `childstate_*`); `Some` names a default child trie (unprefixed key).
+pub type KeySpaceParams = fn(&mut ParamsSequence<'_>) -> Result<Option<Vec<u8>>, ErrorObjectOwned>;
+
+/// The key space of `state_*`: the top trie, named by no parameter.
+fn top_trie(_: &mut ParamsSequence<'_>) -> Result<Option<Vec<u8>>, ErrorObjectOwned> {
+    Ok(None)
+}
+
+/// Registers the storage queries `getStorage`, `getStorageHash`, `getStorageSize` and
+/// `getKeysPaged` of namespace `names` (their full names, in that order), in the key space
+/// `space` reads from the first parameters; the rest are as `state_*`'s.
+pub fn register_storage_queries(
+    module: &mut RpcModule<RpcContext>,
+    names: [&'static str; 4],
+    space: KeySpaceParams,
+) {
+    let [get, get_hash, get_size, get_keys_paged] = names;
+    /// The value the `(space..., key, at?)` parameters name.
+    fn value(
+        params: Params<'_>,
+        ctx: &RpcContext,
+        space: KeySpaceParams,
+    ) -> Result<Option<Vec<u8>>, ErrorObjectOwned> {
+        let mut seq = params.sequence();
+        let child = space(&mut seq)?;
+        let key: Bytes = seq.next()?;
+        let at = at_or_best(ctx, seq.optional_next()?);
+        let state = ctx.client.state_at(&at).map_err(client_error)?;
+        Ok(state.value(key_space(&child), &key.0))
+    }
+    register_blocking(module, get, move |params, ctx| {
+        Ok(value(params, ctx, space)?.map(Bytes))
+    });
+    register_blocking(module, get_hash, move |params, ctx| {
+        let value = value(params, ctx, space)?;
+        Ok(value.map(|value| HashHex(sp_crypto_hashing::blake2_256(&value))))
+    });
+    register_blocking(module, get_size, move |params, ctx| {
+        Ok(value(params, ctx, space)?.map(|value| value.len() as u64))
+    });
+    register_blocking(module, get_keys_paged, move |params, ctx| {
+        let mut seq = params.sequence();
+        let child = space(&mut seq)?;
+        let prefix: Option<Bytes> = seq.optional_next()?;
+        let count: u32 = seq.next()?;
+        let start_key: Option<Bytes> = seq.optional_next()?;
+        let at = at_or_best(ctx, seq.optional_next()?);
+        if count > MAX_KEYS_PAGED {
+            return Err(error(
+                codes::STATE + 2,
+                format!("count exceeds maximum value. value: {count}, max: {MAX_KEYS_PAGED}"),
+            ));
+        }
+        let state = ctx.client.state_at(&at).map_err(client_error)?;
+        let keys = state.keys_paged(
+            key_space(&child),
+            &prefix.unwrap_or_default().0,
+            count as usize,
+            start_key.as_ref().map(|k| k.0.as_slice()),
+        );
+        Ok(keys.into_iter().map(Bytes).collect::<Vec<_>>())
+    });
+}
+
+fn key_space(child: &Option<Vec<u8>>) -> KeySpace<'_> {
+    match child {
+        Some(child) => KeySpace::Child(child),
+        None => KeySpace::Top,
+    }
 }
 
 fn runtime_version(ctx: &RpcContext, at: &Hash) -> Result<RuntimeVersionJson, ErrorObjectOwned> {
@@ -207,41 +268,16 @@ pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
             .map_err(client_error)
     });
 
-    register_blocking(&mut module, "state_getStorage", |params, ctx| {
-        Ok::<_, ErrorObjectOwned>(storage_query(params, ctx)?.map(Bytes))
-    });
-
-    register_blocking(&mut module, "state_getStorageHash", |params, ctx| {
-        let value = storage_query(params, ctx)?;
-        Ok::<_, ErrorObjectOwned>(value.map(|value| HashHex(sp_crypto_hashing::blake2_256(&value))))
-    });
-
-    register_blocking(&mut module, "state_getStorageSize", |params, ctx| {
-        let value = storage_query(params, ctx)?;
-        Ok::<_, ErrorObjectOwned>(value.map(|value| value.len() as u64))
-    });
-
-    register_blocking(&mut module, "state_getKeysPaged", |params, ctx| {
-        let mut seq = params.sequence();
-        let prefix: Option<Bytes> = seq.optional_next()?;
-        let count: u32 = seq.next()?;
-        let start_key: Option<Bytes> = seq.optional_next()?;
-        let at = at_or_best(ctx, seq.optional_next()?);
-        if count > MAX_KEYS_PAGED {
-            return Err(error(
-                codes::STATE + 2,
-                format!("count exceeds maximum value. value: {count}, max: {MAX_KEYS_PAGED}"),
-            ));
-        }
-        let state = ctx.client.state_at(&at).map_err(client_error)?;
-        let prefix = prefix.unwrap_or_default();
-        let keys = state.keys_paged(
-            &prefix.0,
-            count as usize,
-            start_key.as_ref().map(|k| k.0.as_slice()),
-        );
-        Ok(keys.into_iter().map(Bytes).collect::<Vec<_>>())
-    });
+    register_storage_queries(
+        &mut module,
+        [
+            "state_getStorage",
+            "state_getStorageHash",
+            "state_getStorageSize",
+            "state_getKeysPaged",
+        ],
+        top_trie,
+    );
 
     // Unsafe: every pair under the prefix, however many.
     register_blocking(&mut module, "state_getPairs", |params, ctx| {
@@ -251,11 +287,10 @@ pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
         let at = at_or_best(ctx, seq.optional_next()?);
         let state = ctx.client.state_at(&at).map_err(client_error)?;
         let pairs = state
-            .keys_paged(&prefix.0, usize::MAX, None)
+            .keys_paged(KeySpace::Top, &prefix.0, usize::MAX, None)
             .into_iter()
             .filter_map(|key| {
-                use executor::externalities::StateBackend;
-                let value = state.storage(&key)?;
+                let value = state.value(KeySpace::Top, &key)?;
                 Some((Bytes(key), Bytes(value)))
             })
             .collect::<Vec<_>>();
