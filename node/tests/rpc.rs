@@ -42,6 +42,7 @@ fn rpc_methods_and_system() {
         "state_getKeysPaged",
         "childstate_getStorage",
         "childstate_getKeysPaged",
+        "state_getReadProof",
         "state_queryStorageAt",
         "state_subscribeRuntimeVersion",
         "state_subscribeStorage",
@@ -546,6 +547,44 @@ fn childstate_reads_default_child_tries() {
     assert_eq!(
         node.error("childstate_getStorage", json!([hex0x(b"kids"), a])),
         (4003, "Client error: Invalid child storage key".into())
+    );
+}
+
+#[test]
+fn read_proofs_prove_values_against_the_state_root() {
+    let node = Node::start(&["--dev"]);
+    let header = node.call("chain_getHeader", json!([]));
+    let state_root: [u8; 32] = unhex(&header["stateRoot"]).try_into().unwrap();
+    let heap_pages = hex0x(b":heappages");
+    let keys = [hex0x(b":code"), heap_pages.clone()];
+    let proof = node.call("state_getReadProof", json!([keys]));
+    assert_eq!(proof["at"], node.call("chain_getBlockHash", json!([])));
+    // The proof's nodes alone, keyed by their hash, answer every proven key as the state does.
+    let nodes: std::collections::HashMap<[u8; 32], Vec<u8>> = proof["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|node| {
+            let node = unhex(node);
+            (sp_crypto_hashing::blake2_256(&node), node)
+        })
+        .collect();
+    for key in &keys {
+        let proven = trie::db::get(&nodes, &state_root, &unhex(&json!(key))).unwrap();
+        let stored = node.call("state_getStorage", json!([key]));
+        assert_eq!(
+            proven.map(|v| hex0x(&v)),
+            stored.as_str().map(str::to_owned),
+            "{key}"
+        );
+    }
+    assert_eq!(
+        node.error(
+            "state_getReadProof",
+            json!([[heap_pages], hex0x(&[0xee; 32])])
+        )
+        .0,
+        4003
     );
 }
 

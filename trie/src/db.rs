@@ -5,7 +5,8 @@
 //!   extension nodes, empty values allowed, V1 storing values of 33 bytes or more by hash),
 //!   over [`SubstrateNodeCodec`](crate::proof::SubstrateNodeCodec).
 //! * [`NodeStore`]: where committed nodes are read from (a database column, a map).
-//! * [`get`], [`next_key`], [`child_root`]: reads of a state at a root.
+//! * [`get`], [`next_key`], [`child_root`]: reads of a state at a root; [`read_proof`]: the
+//!   nodes such reads visit, as a storage proof.
 //! * [`Overlay`] + [`apply_changes`] / [`build_state`]: a state's new root after a set of
 //!   changes, with the new nodes collected in the overlay for the caller to store
 //!   ([`Overlay::into_nodes`]).
@@ -91,6 +92,32 @@ pub fn get(store: &dyn NodeStore, root: &Hash, key: &[u8]) -> Result<Option<DBVa
     // Reading does not depend on the layout's version: hashed values are found either way.
     let trie = TrieDBBuilder::<LayoutV1>::new(&db, root).build();
     Ok(trie.get(key)?)
+}
+
+/// A storage proof of `keys` in the trie with root `root` (Substrate's `StorageProof`): every
+/// node (and hashed value) reading them visits, once each, sorted. With only these nodes,
+/// reading any of `keys` from `root` gives its value (or proves its absence).
+pub fn read_proof<'k>(
+    store: &dyn NodeStore,
+    root: &Hash,
+    keys: impl IntoIterator<Item = &'k [u8]>,
+) -> Result<Vec<DBValue>, TrieDbError> {
+    let db = StoreRef(store);
+    let mut recorder = trie_db::recorder::Recorder::<LayoutV1>::new();
+    for key in keys {
+        let trie = TrieDBBuilder::<LayoutV1>::new(&db, root)
+            .with_recorder(&mut recorder)
+            .build();
+        trie.get(key)?;
+    }
+    let mut nodes: Vec<DBValue> = recorder
+        .drain()
+        .into_iter()
+        .map(|record| record.data)
+        .collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    Ok(nodes)
 }
 
 /// The smallest key strictly greater than `key` in the trie with root `root`.
@@ -463,6 +490,46 @@ mod tests {
     }
 
     proptest! {
+        /// A read proof holds exactly enough: every proven key reads the same from the proof's
+        /// nodes alone, and the proof is smaller than the whole trie unless it proves it all.
+        #[test]
+        fn read_proofs_prove_their_keys(
+            entries in proptest::collection::btree_map(
+                proptest::collection::vec(0u8..4, 0..5),
+                proptest::collection::vec(0u8.., 0..48),
+                1..40,
+            ),
+            asked in proptest::collection::vec(proptest::collection::vec(0u8..4, 0..5), 1..4),
+            v1 in proptest::bool::ANY,
+        ) {
+            let version = if v1 { StateVersion::V1 } else { StateVersion::V0 };
+            let mut store = HashMap::new();
+            let mut overlay = Overlay::new(&store);
+            let root = build_state(
+                &mut overlay,
+                entries.iter().map(|(k, v)| (k.as_slice(), v.as_slice())),
+                std::iter::empty::<(&[u8], Vec<(&[u8], &[u8])>)>(),
+                version,
+            )
+            .unwrap();
+            let nodes = overlay.into_nodes();
+            commit(&mut store, nodes);
+
+            let proof = read_proof(&store, &root, asked.iter().map(Vec::as_slice)).unwrap();
+            let proven: HashMap<Hash, DBValue> = proof
+                .iter()
+                .map(|node| (Blake2Hasher::hash_of(node), node.clone()))
+                .collect();
+            prop_assert_eq!(proven.len(), proof.len(), "no node twice");
+            for key in &asked {
+                prop_assert_eq!(
+                    get(&proven, &root, key).unwrap(),
+                    entries.get(key).cloned()
+                );
+            }
+            prop_assert!(proof.len() <= store.len());
+        }
+
         #[test]
         fn updates_match_closed_form_roots(
             base in proptest::collection::btree_map(

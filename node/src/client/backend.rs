@@ -55,6 +55,10 @@ pub trait Backend: Send + Sync {
     /// The state whose trie root is `root` (a stored block's `state_root`).
     fn state_with_root(&self, root: Hash) -> StateAt;
 
+    /// A storage proof of `keys` in the state with root `root`: the trie nodes reading them
+    /// visits.
+    fn read_proof(&self, root: Hash, keys: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, ClientError>;
+
     /// Stores a block whose parent is known, with the state its changes give (whose root must
     /// be the header's); with `best` it becomes the head of the best chain (and the canonical
     /// index follows it). All of it is stored at once or not at all.

@@ -287,6 +287,15 @@ impl Backend for ChainDb {
         StateAt::new(self.state_at_root(root))
     }
 
+    fn read_proof(&self, root: Hash, keys: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, ClientError> {
+        triedb::read_proof(&self.nodes, &root, keys.iter().map(Vec::as_slice)).map_err(|e| {
+            db_error(format!(
+                "cannot prove keys at state {}: {e}",
+                hex_hash(&root)
+            ))
+        })
+    }
+
     fn insert_block(&self, block: NewBlock, best: bool) -> Result<Hash, ClientError> {
         let _writer = self.write.lock();
         let hash = block.header.hash();

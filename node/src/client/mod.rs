@@ -173,6 +173,12 @@ impl Client {
         Ok(self.block_facts(at)?.state)
     }
 
+    /// A storage proof of `keys` in the state after block `at` (Substrate's `StorageProof`).
+    pub fn read_proof(&self, at: &Hash, keys: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, ClientError> {
+        let header = self.header(at)?.ok_or(ClientError::UnknownBlock(*at))?;
+        self.backend.read_proof(header.state_root, keys)
+    }
+
     /// The value of `key` in the state after block `at`.
     pub fn storage(&self, at: &Hash, key: &[u8]) -> Result<Option<Vec<u8>>, ClientError> {
         Ok(self.state_at(at)?.storage(key))

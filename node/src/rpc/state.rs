@@ -60,6 +60,13 @@ impl From<&RuntimeVersion> for RuntimeVersionJson {
     }
 }
 
+/// A storage proof of some keys at a block (`ReadProof`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReadProof {
+    at: HashHex,
+    proof: Vec<Bytes>,
+}
+
 /// The values of some keys at a block (`StorageChangeSet`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StorageChangeSet {
@@ -278,6 +285,18 @@ pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
         ],
         top_trie,
     );
+
+    register_blocking(&mut module, "state_getReadProof", |params, ctx| {
+        let mut seq = params.sequence();
+        let keys: Vec<Bytes> = seq.next()?;
+        let at = at_or_best(ctx, seq.optional_next()?);
+        let keys: Vec<Vec<u8>> = keys.into_iter().map(|key| key.0).collect();
+        let proof = ctx.client.read_proof(&at, &keys).map_err(client_error)?;
+        Ok(ReadProof {
+            at: HashHex(at),
+            proof: proof.into_iter().map(Bytes).collect(),
+        })
+    });
 
     // Unsafe: every pair under the prefix, however many.
     register_blocking(&mut module, "state_getPairs", |params, ctx| {
