@@ -2,9 +2,9 @@
 //!
 //! [`Executor::call`] runs an export of a runtime (`Core_version`, `Core_execute_block`, ...)
 //! with SCALE input and output, against the state behind an [`Externalities`]. Compiled
-//! runtimes are cached by code hash ([`cache`]) and, with an artifact directory, kept on disk
-//! precompiled ([`artifact`]); every call gets an instance in the configured
-//! [`InstantiationStrategy`] ([`instance`]), with the Substrate host API ([`host`]) linked in.
+//! runtimes are cached by code hash (`cache`) and, with an artifact directory, kept on disk
+//! precompiled (`artifact`); every call gets an instance in the configured
+//! [`InstantiationStrategy`] (`instance`), with the Substrate host API (`host`) linked in.
 //! Every strategy gives byte-identical results.
 
 pub mod allocator;

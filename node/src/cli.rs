@@ -191,7 +191,7 @@ pub struct RunCmd {
 
     /// Browser origins allowed to call the RPC server over HTTP: a comma-separated list of
     /// origins (`scheme://host[:port]`, `scheme://host:*` for any port, or `null`), or `all`.
-    /// Default: the local host and https://polkadot.js.org; all origins with `--dev`.
+    /// Default: the local host and `https://polkadot.js.org`; all origins with `--dev`.
     #[arg(long, value_name = "ORIGINS")]
     pub rpc_cors: Option<CorsOrigins>,
 
