@@ -134,6 +134,37 @@ fn account_next_index_counts_pooled_transactions() {
 }
 
 #[test]
+fn query_storage_reports_changes_over_a_block_range() {
+    let node = Node::start(&["--dev"]);
+    let genesis = node.call("chain_getBlockHash", json!([0]));
+    let (foo, other) = (hex0x(b"foo"), hex0x(b"other"));
+    for (number, value) in [(1, b"bar"), (2, b"baz")] {
+        let extrinsic = dev_tx(&["set-storage", &foo, &hex0x(value)]);
+        node.call("author_submitExtrinsic", json!([extrinsic]));
+        node.wait_for_block(number);
+    }
+    let [b1, b2] = [1, 2].map(|n| node.call("chain_getBlockHash", json!([n])));
+
+    let sets = node.call("state_queryStorage", json!([[foo, other], genesis]));
+    assert_eq!(
+        sets,
+        json!([
+            {"block": genesis, "changes": [[foo, null], [other, null]]},
+            {"block": b1, "changes": [[foo, hex0x(b"bar")]]},
+            {"block": b2, "changes": [[foo, hex0x(b"baz")]]},
+        ])
+    );
+    let sets = node.call("state_queryStorage", json!([[other], b1, b2]));
+    assert_eq!(sets, json!([{"block": b1, "changes": [[other, null]]}]));
+    let (code, message) = node.error("state_queryStorage", json!([[foo], b2, b1]));
+    assert_eq!(code, 4001, "{message}");
+    assert!(
+        message.starts_with("Cannot resolve a block range"),
+        "{message}"
+    );
+}
+
+#[test]
 fn help_and_bad_arguments() {
     let help = run(&["--help"]);
     let text = String::from_utf8_lossy(&help.stdout);

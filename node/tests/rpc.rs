@@ -43,6 +43,7 @@ fn rpc_methods_and_system() {
         "childstate_getStorage",
         "childstate_getKeysPaged",
         "state_getReadProof",
+        "state_queryStorage",
         "state_queryStorageAt",
         "state_subscribeRuntimeVersion",
         "state_subscribeStorage",
@@ -621,6 +622,10 @@ fn unsafe_methods_follow_rpc_methods() {
         (
             "author_removeExtrinsic",
             json!([[{ "hash": hex0x(&[0; 32]) }]]),
+        ),
+        (
+            "state_queryStorage",
+            json!([[account_prefix], hex0x(&[0; 32])]),
         ),
     ] {
         assert_eq!(

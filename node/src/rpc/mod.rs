@@ -42,7 +42,7 @@ pub struct RpcContext {
     /// Where handlers that block run.
     pub blocking: blocking::BlockingWork,
     /// Whether methods that are unsafe to expose publicly (`author_removeExtrinsic`,
-    /// `state_getPairs`) are refused (`--rpc-methods`).
+    /// `state_getPairs`, `state_queryStorage`) are refused (`--rpc-methods`).
     pub deny_unsafe: bool,
 }
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 
 use super::{accept, codes, error, notify, register_blocking, Bytes, HashHex, RpcContext};
-use crate::client::{state::KeySpace, BlockImported, ClientError, Hash};
+use crate::client::{hex_hash, state::KeySpace, BlockImported, ClientError, Hash};
 
 /// The most keys `state_getKeysPaged` returns at once (Substrate's limit).
 pub const MAX_KEYS_PAGED: u32 = 1000;
@@ -148,6 +148,44 @@ fn key_space(child: &Option<Vec<u8>>) -> KeySpace<'_> {
         Some(child) => KeySpace::Child(child),
         None => KeySpace::Top,
     }
+}
+
+/// The blocks from `from` to `to` (both included, `to`'s ancestors), oldest first; Substrate's
+/// 4001 error if `from` is not `to` or one of its ancestors.
+fn block_range(ctx: &RpcContext, from: Hash, to: Hash) -> Result<Vec<Hash>, ErrorObjectOwned> {
+    let invalid = |details: &str| {
+        error(
+            codes::STATE + 1,
+            format!(
+                "Cannot resolve a block range ['{}' ... '{}']. {details}",
+                hex_hash(&from),
+                hex_hash(&to)
+            ),
+        )
+    };
+    let header = |hash: &Hash| {
+        ctx.client
+            .header(hash)
+            .map_err(client_error)?
+            .ok_or_else(|| invalid(&format!("Unknown block {}", hex_hash(hash))))
+    };
+    let from_number = header(&from)?.number;
+    let mut blocks = vec![to];
+    let mut current = header(&to)?;
+    if current.number < from_number {
+        return Err(invalid("The end block is before the start block"));
+    }
+    while current.number > from_number {
+        blocks.push(current.parent_hash);
+        current = header(&current.parent_hash)?;
+    }
+    if blocks.last() != Some(&from) {
+        return Err(invalid(
+            "The start block is not an ancestor of the end block",
+        ));
+    }
+    blocks.reverse();
+    Ok(blocks)
 }
 
 fn runtime_version(ctx: &RpcContext, at: &Hash) -> Result<RuntimeVersionJson, ErrorObjectOwned> {
@@ -296,6 +334,37 @@ pub fn module(ctx: Arc<RpcContext>) -> RpcModule<RpcContext> {
             at: HashHex(at),
             proof: proof.into_iter().map(Bytes).collect(),
         })
+    });
+
+    // Unsafe: a walk over any number of blocks.
+    register_blocking(&mut module, "state_queryStorage", |params, ctx| {
+        ctx.check_unsafe()?;
+        let mut seq = params.sequence();
+        let keys: Vec<Bytes> = seq.next()?;
+        let from: HashHex = seq.next()?;
+        let to = at_or_best(ctx, seq.optional_next()?);
+        let blocks = block_range(ctx, from.0, to)?;
+        // As Substrate: the first block reports every key, later ones what changed.
+        let mut last: Vec<Option<Option<Vec<u8>>>> = vec![None; keys.len()];
+        let mut sets = Vec::new();
+        for block in blocks {
+            let state = ctx.client.state_at(&block).map_err(client_error)?;
+            let mut changes = Vec::new();
+            for (key, last) in keys.iter().zip(&mut last) {
+                let value = state.value(KeySpace::Top, &key.0);
+                if last.as_ref() != Some(&value) {
+                    changes.push((key.clone(), value.clone().map(Bytes)));
+                    *last = Some(value);
+                }
+            }
+            if !changes.is_empty() {
+                sets.push(StorageChangeSet {
+                    block: HashHex(block),
+                    changes,
+                });
+            }
+        }
+        Ok(sets)
     });
 
     // Unsafe: every pair under the prefix, however many.
