@@ -85,7 +85,7 @@ impl BasePath {
 
     /// The database directory of chain `id`.
     pub fn database_dir(&self, id: &str) -> PathBuf {
-        self.chain_dir(id).join("paritydb")
+        self.chain_dir(id).join("db")
     }
 
     /// Where the full node's parity-db database of chain `id` lives.
@@ -413,11 +413,11 @@ mod tests {
         let base = BasePath::new("/b".into());
         assert_eq!(
             base.database_dir("dev"),
-            Path::new("/b/chains/dev/paritydb")
+            Path::new("/b/chains/dev/db")
         );
         assert_eq!(
             base.full_database_dir("dev"),
-            Path::new("/b/chains/dev/paritydb/full")
+            Path::new("/b/chains/dev/db/full")
         );
         assert_eq!(base.runtimes_dir(), Path::new("/b/runtimes"));
         let temp = BasePath::temporary().unwrap();

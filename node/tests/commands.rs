@@ -104,7 +104,7 @@ fn precompile_runtime_fills_the_artifact_directory() {
 fn purge_chain_asks_then_removes_the_database() {
     let base = tempfile::tempdir().unwrap();
     let base_arg = base.path().to_str().unwrap();
-    let db = base.path().join("chains/dev/paritydb");
+    let db = base.path().join("chains/dev/db");
     std::fs::create_dir_all(db.join("full")).unwrap();
 
     // Without -y and without an answer nothing is removed.

@@ -1,4 +1,4 @@
-//! The chain database: parity-db under `<base-path>/chains/<id>/paritydb/full`.
+//! The chain database: parity-db under `<base-path>/chains/<id>/db/full`.
 //!
 //! # Layout
 //! | column | key | value |
