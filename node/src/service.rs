@@ -411,10 +411,7 @@ mod tests {
     #[test]
     fn paths() {
         let base = BasePath::new("/b".into());
-        assert_eq!(
-            base.database_dir("dev"),
-            Path::new("/b/chains/dev/db")
-        );
+        assert_eq!(base.database_dir("dev"), Path::new("/b/chains/dev/db"));
         assert_eq!(
             base.full_database_dir("dev"),
             Path::new("/b/chains/dev/db/full")
