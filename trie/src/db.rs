@@ -359,6 +359,26 @@ mod tests {
         }
     }
 
+    /// A store holding the trie of `entries` (no child tries) in layout `version`, and its root.
+    fn stored_state(
+        entries: &BTreeMap<Vec<u8>, Vec<u8>>,
+        version: StateVersion,
+    ) -> (HashMap<Hash, DBValue>, Hash) {
+        let mut store = HashMap::new();
+        let mut overlay = Overlay::new(&store);
+        let no_children: [ChildEntries<'_>; 0] = [];
+        let root = build_state(
+            &mut overlay,
+            entries.iter().map(|(k, v)| (k.as_slice(), v.as_slice())),
+            no_children,
+            version,
+        )
+        .unwrap();
+        let nodes = overlay.into_nodes();
+        commit(&mut store, nodes);
+        (store, root)
+    }
+
     trait HashOf {
         fn hash_of(data: &[u8]) -> Hash;
     }
@@ -452,18 +472,7 @@ mod tests {
     fn deleting_an_absent_prefix_key_changes_nothing() {
         let base: BTreeMap<Vec<u8>, Vec<u8>> =
             [(vec![3, 1], vec![]), (vec![3, 1, 0], vec![])].into();
-        let mut store = HashMap::new();
-        let mut overlay = Overlay::new(&store);
-        let no_children: [ChildEntries<'_>; 0] = [];
-        let root = build_state(
-            &mut overlay,
-            base.iter().map(|(k, v)| (k.as_slice(), v.as_slice())),
-            no_children,
-            StateVersion::V0,
-        )
-        .unwrap();
-        let nodes = overlay.into_nodes();
-        commit(&mut store, nodes);
+        let (store, root) = stored_state(&base, StateVersion::V0);
         let mut overlay = Overlay::new(&store);
         let no_child_changes: [ChildDelta<'_>; 0] = [];
         let after = apply_changes(
@@ -503,17 +512,7 @@ mod tests {
             v1 in proptest::bool::ANY,
         ) {
             let version = if v1 { StateVersion::V1 } else { StateVersion::V0 };
-            let mut store = HashMap::new();
-            let mut overlay = Overlay::new(&store);
-            let root = build_state(
-                &mut overlay,
-                entries.iter().map(|(k, v)| (k.as_slice(), v.as_slice())),
-                std::iter::empty::<(&[u8], Vec<(&[u8], &[u8])>)>(),
-                version,
-            )
-            .unwrap();
-            let nodes = overlay.into_nodes();
-            commit(&mut store, nodes);
+            let (store, root) = stored_state(&entries, version);
 
             let proof = read_proof(&store, &root, asked.iter().map(Vec::as_slice)).unwrap();
             let proven: HashMap<Hash, DBValue> = proof
@@ -545,18 +544,8 @@ mod tests {
             v1 in any::<bool>(),
         ) {
             let version = if v1 { StateVersion::V1 } else { StateVersion::V0 };
-            let mut store = HashMap::new();
-            let mut overlay = Overlay::new(&store);
-            let no_children: [ChildEntries<'_>; 0] = [];
-            let root = build_state(
-                &mut overlay,
-                base.iter().map(|(k, v)| (k.as_slice(), v.as_slice())),
-                no_children,
-                version,
-            ).unwrap();
+            let (mut store, root) = stored_state(&base, version);
             prop_assert_eq!(root, trie_root::<Blake2Hasher>(&base, version));
-            let nodes = overlay.into_nodes();
-            commit(&mut store, nodes);
 
             let mut overlay = Overlay::new(&store);
             let no_child_changes: [ChildDelta<'_>; 0] = [];
