@@ -52,11 +52,15 @@ fn run_node(cmd: cli::RunCmd) -> Result<(), Error> {
         .enable_all()
         .thread_name("tokio-runtime-worker")
         .build()?;
-    runtime.block_on(async {
+    let base_path = runtime.block_on(async {
         let node = service::start(cmd).await?;
-        node.run_until_signal().await;
-        Ok(())
-    })
+        Ok::<_, Error>(node.run_until_signal().await)
+    })?;
+    // Shutting the runtime down drops its tasks and with them the last handles to the
+    // database, which then closes; only after that may a temporary base path be removed.
+    drop(runtime);
+    drop(base_path);
+    Ok(())
 }
 
 /// Logs to stderr at `info`, refined by `RUST_LOG` and then by `-l/--log` directives.

@@ -190,12 +190,14 @@ pub struct Node {
     rpc: jsonrpsee::server::ServerHandle,
     /// Authoring (if an authority) and the informant.
     tasks: Vec<tokio::task::JoinHandle<()>>,
-    _base_path: BasePath,
+    base_path: BasePath,
 }
 
 impl Node {
-    /// Waits for Ctrl-C or SIGTERM, then stops the RPC server.
-    pub async fn run_until_signal(self) {
+    /// Waits for Ctrl-C or SIGTERM, then stops the RPC server and the node's tasks. Returns
+    /// the base path: drop it (removing a temporary one) only after the async runtime, whose
+    /// tasks still hold the database, has shut down and so closed it.
+    pub async fn run_until_signal(self) -> BasePath {
         wait_for_signal().await;
         tracing::info!("Shutting down");
         for task in &self.tasks {
@@ -203,6 +205,7 @@ impl Node {
         }
         let _ = self.rpc.stop();
         self.rpc.stopped().await;
+        self.base_path
     }
 }
 
@@ -363,7 +366,7 @@ pub async fn start(cmd: RunCmd) -> Result<Node, Error> {
         client,
         rpc,
         tasks: authoring.into_iter().chain([informant]).collect(),
-        _base_path: base_path,
+        base_path,
     })
 }
 

@@ -126,3 +126,51 @@ fn bad_chain_spec_is_reported() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("/nonexistent/spec.json"), "{stderr}");
 }
+
+/// `--dev` without `--base-path` uses a temporary base path: on SIGTERM the node exits cleanly
+/// and removes it, with nothing warned on the way (the database is closed before the directory
+/// goes; the reverse order made parity-db warn now and then).
+#[test]
+fn dev_node_cleans_up_its_temporary_base_path() {
+    use std::{
+        io::{BufRead, BufReader},
+        process::{Command, Stdio},
+    };
+    let mut child = Command::new(common::NODE)
+        .args(["--dev", "--rpc-port", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut log = String::new();
+    let mut database = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        log.push_str(&line);
+        log.push('\n');
+        if let Some(path) = line.split("Database: ParityDb at ").nth(1) {
+            database = Some(std::path::PathBuf::from(path.trim()));
+        }
+        if line.contains("Running JSON-RPC server") {
+            break;
+        }
+    }
+    let database = database.unwrap_or_else(|| panic!("no database path logged:\n{log}"));
+    // <base>/chains/dev/db/full
+    let base = database.ancestors().nth(4).unwrap().to_owned();
+    assert!(database.is_dir(), "{log}");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    for line in lines {
+        log.push_str(&line.unwrap());
+        log.push('\n');
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}\n{log}");
+    assert!(!log.contains("WARN") && !log.contains("ERROR"), "{log}");
+    assert!(!base.exists(), "{} is left behind", base.display());
+}

@@ -401,12 +401,21 @@ fn subscriptions_over_websocket() {
         &json!({"jsonrpc": "2.0", "id": 8, "method": "author_submitAndWatchExtrinsic",
         "params": ["0x2c0401000c666f6f0c626172"]}),
     );
-    let reply = ws.receive();
+    // The block may be authored, and notified to the subscriptions above, before the reply.
+    let mut early = Vec::new();
+    let reply = loop {
+        let message = ws.receive();
+        if message["id"] == 8 {
+            break message;
+        }
+        early.push(message);
+    };
     let subscription = reply["result"].clone();
     assert!(!subscription.is_null(), "{reply}");
+    let mut early = early.into_iter();
     let (mut statuses, mut storage) = (Vec::new(), Vec::new());
     while statuses.len() < 3 || storage.len() < 2 {
-        let message = ws.receive();
+        let message = early.next().unwrap_or_else(|| ws.receive());
         let params = &message["params"];
         match message["method"].as_str() {
             Some("author_extrinsicUpdate") => {
