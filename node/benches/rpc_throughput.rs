@@ -18,8 +18,7 @@ mod common;
 
 use std::{
     borrow::Cow,
-    io::{BufRead, BufReader, Read, Write},
-    net::{SocketAddr, TcpStream},
+    net::SocketAddr,
     sync::{Arc, Barrier, OnceLock},
     thread,
     time::{Duration, Instant},
@@ -81,161 +80,74 @@ impl Mode {
 }
 
 /// One keep-alive HTTP/1.1 connection sending the same request again and again.
-struct Client {
+struct HttpPipe {
+    connection: common::KeepAlive,
     request: Vec<u8>,
-    reader: BufReader<TcpStream>,
-    line: String,
-    body: Vec<u8>,
+    requests: Vec<u8>,
 }
 
-impl Client {
-    fn connect(addr: SocketAddr, body: &str) -> Client {
-        let stream = TcpStream::connect(addr).expect("connecting to the node");
-        stream.set_nodelay(true).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .unwrap();
-        let request = format!(
-            "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
-            body.len()
-        );
-        Client {
-            request: request.into_bytes(),
-            reader: BufReader::new(stream),
-            line: String::new(),
-            body: Vec::new(),
+impl HttpPipe {
+    fn connect(addr: SocketAddr, body: &str) -> HttpPipe {
+        let connection = common::KeepAlive::connect(addr);
+        let request = connection.request(body);
+        HttpPipe {
+            requests: request.repeat(IN_FLIGHT),
+            request,
+            connection,
         }
     }
 
     /// Sends the request and returns the response body.
     fn round_trip(&mut self) -> &[u8] {
-        self.reader.get_mut().write_all(&self.request).unwrap();
-        self.read_response()
+        self.connection.send(&self.request);
+        self.ok_response()
     }
 
-    /// Sends the request `count` times back to back, then reads the responses, checking each.
-    fn pipelined(&mut self, count: usize, check: impl Fn(&[u8]) -> bool) {
-        self.reader
-            .get_mut()
-            .write_all(&self.request.repeat(count))
-            .unwrap();
-        for _ in 0..count {
-            assert!(check(self.read_response()));
+    /// Sends the request `IN_FLIGHT` times back to back, then reads the responses, checking
+    /// each.
+    fn pipelined(&mut self, check: impl Fn(&[u8]) -> bool) {
+        self.connection.send(&self.requests);
+        for _ in 0..IN_FLIGHT {
+            assert!(check(self.ok_response()));
         }
     }
 
-    /// Reads one response and returns its (`Content-Length` framed) body.
-    fn read_response(&mut self) -> &[u8] {
-        let mut length = None;
-        let mut first = true;
-        loop {
-            self.line.clear();
-            let read = self.reader.read_line(&mut self.line).unwrap();
-            assert!(read > 0, "the server closed the connection");
-            let line = self.line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if first {
-                assert!(line.starts_with("HTTP/1.1 200"), "{line}");
-                first = false;
-            } else if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse::<usize>().ok();
-                }
-            }
-        }
-        let length = length.expect("a Content-Length response");
-        self.body.resize(length, 0);
-        self.reader.read_exact(&mut self.body).unwrap();
-        &self.body
+    fn ok_response(&mut self) -> &[u8] {
+        let (status, body) = self.connection.read_response();
+        assert_eq!(status, 200);
+        body
     }
 }
 
 /// One WebSocket connection sending the same request `IN_FLIGHT` times, then reading the
 /// responses (in whatever order the server sends them).
 struct WsPipe {
+    client: common::WsClient,
+    frame: Vec<u8>,
     frames: Vec<u8>,
-    reader: BufReader<TcpStream>,
-    payload: Vec<u8>,
 }
 
 impl WsPipe {
     fn connect(addr: SocketAddr, body: &str) -> WsPipe {
-        let mut stream = TcpStream::connect(addr).expect("connecting to the node");
-        stream.set_nodelay(true).unwrap();
-        write!(
-            stream,
-            "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        )
-        .unwrap();
-        let mut reader = BufReader::new(stream);
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        assert!(
-            line.starts_with("HTTP/1.1 101"),
-            "handshake refused: {line}"
-        );
-        while line != "\r\n" {
-            line.clear();
-            reader.read_line(&mut line).unwrap();
-        }
-        // A masked text frame (clients must mask), with a 16-bit length.
-        let mask = [0x12, 0x34, 0x56, 0x78];
-        let mut frame = vec![0x81, 0x80 | 126];
-        frame.extend_from_slice(&u16::try_from(body.len()).unwrap().to_be_bytes());
-        frame.extend_from_slice(&mask);
-        frame.extend(body.bytes().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        let frame = common::ws_text_frame(body.as_bytes());
         WsPipe {
+            client: common::WsClient::connect(addr),
             frames: frame.repeat(IN_FLIGHT),
-            reader,
-            payload: Vec::new(),
+            frame,
         }
     }
 
     /// Sends one request and returns its response.
     fn read_first(mut self) -> Vec<u8> {
-        let one = self.frames.len() / IN_FLIGHT;
-        self.reader
-            .get_mut()
-            .write_all(&self.frames[..one])
-            .unwrap();
-        self.read_message().to_vec()
+        self.client.send_frames(&self.frame);
+        self.client.receive_text().to_vec()
     }
 
     /// Sends the requests, then reads and checks every response.
     fn round(&mut self, check: impl Fn(&[u8]) -> bool) {
-        self.reader.get_mut().write_all(&self.frames).unwrap();
+        self.client.send_frames(&self.frames);
         for _ in 0..IN_FLIGHT {
-            assert!(check(self.read_message()));
-        }
-    }
-
-    /// The next text message's payload (unmasked, as servers send them; pings skipped).
-    fn read_message(&mut self) -> &[u8] {
-        loop {
-            let mut head = [0u8; 2];
-            self.reader.read_exact(&mut head).unwrap();
-            let len = match head[1] & 0x7f {
-                126 => {
-                    let mut n = [0u8; 2];
-                    self.reader.read_exact(&mut n).unwrap();
-                    usize::from(u16::from_be_bytes(n))
-                }
-                127 => {
-                    let mut n = [0u8; 8];
-                    self.reader.read_exact(&mut n).unwrap();
-                    usize::try_from(u64::from_be_bytes(n)).unwrap()
-                }
-                n => usize::from(n),
-            };
-            self.payload.resize(len, 0);
-            self.reader.read_exact(&mut self.payload).unwrap();
-            if head[0] & 0x0f == 0x1 {
-                return &self.payload;
-            }
+            assert!(check(self.client.receive_text()));
         }
     }
 }
@@ -320,7 +232,7 @@ fn over_rpc(
     };
     let expected = match mode {
         Mode::WebSocket => WsPipe::connect(addr, &body).read_first(),
-        _ => Client::connect(addr, &body).round_trip().to_vec(),
+        _ => HttpPipe::connect(addr, &body).round_trip().to_vec(),
     };
     let response: serde_json::Value = serde_json::from_slice(&expected).unwrap();
     let responses = match response {
@@ -342,10 +254,10 @@ fn over_rpc(
             move || client.round(|response| response == expected)
         }),
         _ => throughput(threads, || {
-            let mut client = Client::connect(addr, &body);
+            let mut client = HttpPipe::connect(addr, &body);
             let expected = &expected[..];
             move || match mode {
-                Mode::Pipelined => client.pipelined(IN_FLIGHT, |response| response == expected),
+                Mode::Pipelined => client.pipelined(|response| response == expected),
                 _ => assert!(client.round_trip() == expected),
             }
         }),

@@ -6,14 +6,12 @@
 mod common;
 
 use std::{
-    io::{BufRead, BufReader, Read, Write},
-    net::{SocketAddr, TcpStream},
     sync::atomic::{AtomicBool, AtomicU64, Ordering},
     thread,
     time::{Duration, Instant},
 };
 
-use common::{dev_tx, hex0x, Node};
+use common::{dev_tx, hex0x, KeepAlive, Node};
 use serde_json::{json, Value};
 
 /// Requests per client.
@@ -26,105 +24,17 @@ const MIN_SUBMITTED: u64 = 10;
 /// extrinsic usually gets its own block, but two may share one on a busy machine).
 const MIN_BLOCKS: u64 = 3;
 
-/// One keep-alive HTTP/1.1 connection to the node's RPC server.
-struct KeepAlive {
-    addr: SocketAddr,
-    reader: BufReader<TcpStream>,
-}
-
-impl KeepAlive {
-    fn connect(addr: SocketAddr) -> KeepAlive {
-        let stream = TcpStream::connect(addr).expect("connecting to the node");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .unwrap();
-        stream.set_nodelay(true).unwrap();
-        KeepAlive {
-            addr,
-            reader: BufReader::new(stream),
-        }
-    }
-
-    /// Posts `body` on this connection and returns the HTTP status and response body.
-    fn post(&mut self, body: &str) -> (u16, String) {
-        let request = format!(
-            "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        );
-        self.reader.get_mut().write_all(request.as_bytes()).unwrap();
-        let mut status = None;
-        let mut length = None;
-        let mut chunked = false;
-        loop {
-            let mut line = String::new();
-            let read = self.reader.read_line(&mut line).expect("reading headers");
-            assert!(read > 0, "the server closed the connection");
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            let lower = line.to_ascii_lowercase();
-            if status.is_none() {
-                status = lower.split_whitespace().nth(1).and_then(|s| s.parse().ok());
-            } else if let Some(value) = lower.strip_prefix("content-length:") {
-                length = value.trim().parse::<usize>().ok();
-            } else if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
-                chunked = true;
-            } else if lower.starts_with("connection:") && lower.contains("close") {
-                panic!("the server does not keep the connection alive: {line}");
-            }
-        }
-        let payload = if chunked {
-            self.read_chunked()
-        } else {
-            let mut payload = vec![0; length.expect("Content-Length or chunked")];
-            self.reader.read_exact(&mut payload).unwrap();
-            payload
-        };
-        (
-            status.expect("HTTP status"),
-            String::from_utf8(payload).expect("UTF-8 body"),
-        )
-    }
-
-    fn read_chunked(&mut self) -> Vec<u8> {
-        let mut out = Vec::new();
-        loop {
-            let mut line = String::new();
-            self.reader.read_line(&mut line).unwrap();
-            let size = usize::from_str_radix(line.split(';').next().unwrap().trim(), 16).unwrap();
-            if size == 0 {
-                // Trailers (none expected) up to the empty line.
-                loop {
-                    line.clear();
-                    self.reader.read_line(&mut line).unwrap();
-                    if line.trim_end().is_empty() {
-                        return out;
-                    }
-                }
-            }
-            let start = out.len();
-            out.resize(start + size, 0);
-            self.reader.read_exact(&mut out[start..]).unwrap();
-            let mut crlf = [0; 2];
-            self.reader.read_exact(&mut crlf).unwrap();
-        }
-    }
-
-    /// The `result` of a JSON-RPC call that must succeed.
-    fn call(&mut self, id: usize, method: &str, params: Value) -> Value {
-        let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        let (status, response) = self.post(&body.to_string());
-        assert_eq!(status, 200, "{method}: {response}");
-        let mut response: Value = serde_json::from_str(&response)
-            .unwrap_or_else(|e| panic!("{method}: response is not JSON ({e}): {response}"));
-        assert_eq!(response["id"], id, "{response}");
-        match response.get_mut("result") {
-            Some(result) => result.take(),
-            None => panic!("{method} failed: {response}"),
-        }
+/// The `result` of a JSON-RPC call over `connection` that must succeed.
+fn call(connection: &mut KeepAlive, id: usize, method: &str, params: Value) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+    let (status, response) = connection.post(&body.to_string());
+    assert_eq!(status, 200, "{method}: {response}");
+    let mut response: Value = serde_json::from_str(&response)
+        .unwrap_or_else(|e| panic!("{method}: response is not JSON ({e}): {response}"));
+    assert_eq!(response["id"], id, "{response}");
+    match response.get_mut("result") {
+        Some(result) => result.take(),
+        None => panic!("{method} failed: {response}"),
     }
 }
 
@@ -160,8 +70,12 @@ fn state_calls_from_two_clients_while_blocks_are_authored() {
                 s.spawn(|| {
                     let mut connection = KeepAlive::connect(node.addr);
                     for id in 0..REQUESTS {
-                        let result =
-                            connection.call(id, "state_call", json!(["Core_version", "0x"]));
+                        let result = call(
+                            &mut connection,
+                            id,
+                            "state_call",
+                            json!(["Core_version", "0x"]),
+                        );
                         assert_eq!(result, expected, "request {id}");
                         answered.fetch_add(1, Ordering::Relaxed);
                     }

@@ -694,25 +694,19 @@ fn browser_origins_follow_rpc_cors() {
 /// Sends a `system_health` call (or its CORS preflight, for `OPTIONS`) from `origin` and
 /// returns the whole response, header names in lower case.
 fn cross_origin(addr: std::net::SocketAddr, method: &str, origin: &str) -> String {
-    use std::io::{Read, Write};
-    let body = r#"{"jsonrpc":"2.0","id":1,"method":"system_health","params":[]}"#;
     let request = match method {
         "OPTIONS" => format!(
             "OPTIONS / HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\n\
              Access-Control-Request-Method: POST\r\n\
              Access-Control-Request-Headers: content-type\r\nConnection: close\r\n\r\n"
         ),
-        _ => format!(
-            "{method} / HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\
-             Connection: close\r\n\r\n{body}",
-            body.len()
+        _ => common::json_post_request(
+            addr,
+            r#"{"jsonrpc":"2.0","id":1,"method":"system_health","params":[]}"#,
+            &format!("Origin: {origin}\r\n"),
         ),
     };
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
+    let response = String::from_utf8_lossy(&common::http_exchange(addr, &request)).into_owned();
     response
         .lines()
         .map(|line| match line.split_once(':') {
@@ -728,16 +722,7 @@ fn cross_origin(addr: std::net::SocketAddr, method: &str, origin: &str) -> Strin
 /// Posts `body` and returns the HTTP status, or `None` if the server closed the connection
 /// before answering: it may refuse the request while the client is still writing it.
 fn post_oversized(addr: std::net::SocketAddr, body: &str) -> Option<u16> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    let request = format!(
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.write_all(request.as_bytes());
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
+    let response = common::http_exchange(addr, &common::json_post_request(addr, body, ""));
     String::from_utf8_lossy(&response)
         .split_whitespace()
         .nth(1)

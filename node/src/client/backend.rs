@@ -62,7 +62,7 @@ pub trait Backend: Send + Sync {
     /// Stores a block whose parent is known, with the state its changes give (whose root must
     /// be the header's); with `best` it becomes the head of the best chain (and the canonical
     /// index follows it). All of it is stored at once or not at all.
-    fn insert_block(&self, block: NewBlock, best: bool) -> Result<Hash, ClientError>;
+    fn insert_block(&self, block: &NewBlock, best: bool) -> Result<Hash, ClientError>;
 
     /// Marks `hash` (a canonical block) and its ancestors as final.
     fn finalize(&self, hash: &Hash) -> Result<(), ClientError>;

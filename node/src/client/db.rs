@@ -296,7 +296,7 @@ impl Backend for ChainDb {
         })
     }
 
-    fn insert_block(&self, block: NewBlock, best: bool) -> Result<Hash, ClientError> {
+    fn insert_block(&self, block: &NewBlock, best: bool) -> Result<Hash, ClientError> {
         let _writer = self.write.lock();
         let hash = block.header.hash();
         let parent_hash = block.header.parent_hash;

@@ -33,14 +33,26 @@ pub type Hash = [u8; 32];
 /// A block number.
 pub type BlockNumber = u32;
 
-/// `0x`-prefixed lower-case hex of a hash.
+/// `0x`-prefixed lower-case hex of a hash (or any bytes).
 pub fn hex_hash(hash: &[u8]) -> String {
-    // Straight into one buffer: `hex::encode` builds its string a `char` at a time, which
-    // shows in RPC profiles.
-    let mut text = vec![0; 2 + 2 * hash.len()];
-    text[..2].copy_from_slice(b"0x");
-    hex::encode_to_slice(hash, &mut text[2..]).expect("the buffer has twice the input's length");
-    String::from_utf8(text).expect("hex digits are ASCII")
+    HexDisplay(hash).to_string()
+}
+
+/// `0x`-prefixed lower-case hex, formatted a chunk at a time without allocating.
+pub struct HexDisplay<'a>(pub &'a [u8]);
+
+impl std::fmt::Display for HexDisplay<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const CHUNK: usize = 256;
+        let mut digits = [0u8; 2 * CHUNK];
+        f.write_str("0x")?;
+        for chunk in self.0.chunks(CHUNK) {
+            let digits = &mut digits[..2 * chunk.len()];
+            hex::encode_to_slice(chunk, digits).expect("twice the chunk's length");
+            f.write_str(std::str::from_utf8(digits).expect("hex digits are ASCII"))?;
+        }
+        Ok(())
+    }
 }
 
 /// What can go wrong reading the chain or calling its runtime. The messages follow
@@ -284,12 +296,14 @@ impl Client {
     /// sets new runtime code has it compiled in the background, for the blocks and calls that
     /// follow.
     pub fn insert_block(&self, block: NewBlock, best: bool) -> Result<Hash, ClientError> {
-        let header = block.header.clone();
-        let new_code = block.changes.top.get(state::CODE_KEY).cloned().flatten();
-        let runtime_changed = block.changes.top.contains_key(state::CODE_KEY)
-            || block.changes.top.contains_key(state::HEAP_PAGES_KEY);
-        let storage_changes = Arc::new(block.changes.top.clone());
-        let hash = self.backend.insert_block(block, best)?;
+        let hash = self.backend.insert_block(&block, best)?;
+        let NewBlock {
+            header, changes, ..
+        } = block;
+        let new_code = changes.top.get(state::CODE_KEY).cloned().flatten();
+        let runtime_changed = changes.top.contains_key(state::CODE_KEY)
+            || changes.top.contains_key(state::HEAP_PAGES_KEY);
+        let storage_changes = Arc::new(changes.top);
         let mut blocks = self.blocks.lock();
         let inherited = blocks
             .peek(&header.parent_hash)

@@ -29,7 +29,7 @@ use serde::{
 
 use substrate_primitives::header::Header;
 
-use crate::client::{pool::Pool, Client, Hash};
+use crate::client::{pool::Pool, Client, Hash, HexDisplay};
 
 /// What the RPC handlers share.
 pub struct RpcContext {
@@ -153,23 +153,6 @@ impl Serialize for Bytes {
         // Streamed into the response (serde_json writes `collect_str` piece by piece), not
         // built as a string first: runtime call results are the bulk of what RPC returns.
         serializer.collect_str(&HexDisplay(&self.0))
-    }
-}
-
-/// `0x`-prefixed lower-case hex, formatted a chunk at a time without allocating.
-struct HexDisplay<'a>(&'a [u8]);
-
-impl std::fmt::Display for HexDisplay<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        const CHUNK: usize = 256;
-        let mut digits = [0u8; 2 * CHUNK];
-        f.write_str("0x")?;
-        for chunk in self.0.chunks(CHUNK) {
-            let digits = &mut digits[..2 * chunk.len()];
-            hex::encode_to_slice(chunk, digits).expect("twice the chunk's length");
-            f.write_str(std::str::from_utf8(digits).expect("hex digits are ASCII"))?;
-        }
-        Ok(())
     }
 }
 

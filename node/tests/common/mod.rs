@@ -251,19 +251,7 @@ pub fn dev_tx(args: &[&str]) -> String {
 
 /// A minimal HTTP/1.1 POST (the server's responses carry a length or are chunked).
 pub fn http_post(addr: SocketAddr, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("connecting to the node");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
-    write!(
-        stream,
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("reading the response");
+    let raw = http_exchange(addr, &json_post_request(addr, body, ""));
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -309,15 +297,181 @@ pub fn unhex(value: &Value) -> Vec<u8> {
     hex::decode(text.strip_prefix("0x").expect("0x prefix")).unwrap()
 }
 
-/// A minimal WebSocket client (text frames only) for subscription tests.
+/// The text of a one-shot (`Connection: close`) JSON-RPC POST of `body`, with `headers`
+/// (each ending in `\r\n`) added.
+pub fn json_post_request(addr: SocketAddr, body: &str, headers: &str) -> String {
+    format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Sends `request` on a new connection and returns all the server sent until it closed. A
+/// server may answer and close while the request is still being written (a refused, oversized
+/// one): what it sent is returned all the same.
+pub fn http_exchange(addr: SocketAddr, request: &str) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).expect("connecting to the node");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let _ = stream.write_all(request.as_bytes());
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    response
+}
+
+/// One keep-alive HTTP/1.1 connection to the node's RPC server, for many requests (also
+/// several written before their responses are read).
+pub struct KeepAlive {
+    addr: SocketAddr,
+    reader: BufReader<TcpStream>,
+    line: String,
+    body: Vec<u8>,
+}
+
+impl KeepAlive {
+    /// Connects (`TCP_NODELAY`, a 60 s read timeout).
+    pub fn connect(addr: SocketAddr) -> KeepAlive {
+        let stream = TcpStream::connect(addr).expect("connecting to the node");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        stream.set_nodelay(true).unwrap();
+        KeepAlive {
+            addr,
+            reader: BufReader::new(stream),
+            line: String::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// The text of a keep-alive JSON-RPC POST of `body` on this connection.
+    pub fn request(&self, body: &str) -> Vec<u8> {
+        format!(
+            "POST / HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )
+        .into_bytes()
+    }
+
+    /// Writes already built requests (see [`request`](Self::request)).
+    pub fn send(&mut self, requests: &[u8]) {
+        self.reader.get_mut().write_all(requests).unwrap();
+    }
+
+    /// Posts `body` and returns the HTTP status and response body.
+    pub fn post(&mut self, body: &str) -> (u16, String) {
+        let request = self.request(body);
+        self.send(&request);
+        let (status, body) = self.read_response();
+        (
+            status,
+            String::from_utf8(body.to_vec()).expect("UTF-8 body"),
+        )
+    }
+
+    /// Reads the next response: its status and body (`Content-Length` framed or chunked). The
+    /// server must keep the connection alive.
+    pub fn read_response(&mut self) -> (u16, &[u8]) {
+        let (mut status, mut length, mut chunked) = (None, None, false);
+        loop {
+            self.line.clear();
+            let read = self
+                .reader
+                .read_line(&mut self.line)
+                .expect("reading headers");
+            assert!(read > 0, "the server closed the connection");
+            let line = self.line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if status.is_none() {
+                status = line.split_whitespace().nth(1).and_then(|s| s.parse().ok());
+                continue;
+            }
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            let value = value.trim();
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.parse::<usize>().ok();
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                chunked = value.to_ascii_lowercase().contains("chunked");
+            } else if name.eq_ignore_ascii_case("connection") && value.eq_ignore_ascii_case("close")
+            {
+                panic!("the server does not keep the connection alive: {line}");
+            }
+        }
+        self.body.clear();
+        if chunked {
+            self.read_chunked();
+        } else {
+            self.body
+                .resize(length.expect("Content-Length or chunked"), 0);
+            self.reader.read_exact(&mut self.body).unwrap();
+        }
+        (status.expect("HTTP status"), &self.body)
+    }
+
+    fn read_chunked(&mut self) {
+        loop {
+            self.line.clear();
+            self.reader.read_line(&mut self.line).unwrap();
+            let size =
+                usize::from_str_radix(self.line.split(';').next().unwrap().trim(), 16).unwrap();
+            if size == 0 {
+                // Trailers (none expected) up to the empty line.
+                loop {
+                    self.line.clear();
+                    self.reader.read_line(&mut self.line).unwrap();
+                    if self.line.trim_end().is_empty() {
+                        return;
+                    }
+                }
+            }
+            let start = self.body.len();
+            self.body.resize(start + size, 0);
+            self.reader.read_exact(&mut self.body[start..]).unwrap();
+            let mut crlf = [0; 2];
+            self.reader.read_exact(&mut crlf).unwrap();
+        }
+    }
+}
+
+/// A minimal WebSocket client (text frames only), for subscription tests and the RPC bench.
 pub struct WsClient {
-    stream: TcpStream,
+    reader: BufReader<TcpStream>,
+    payload: Vec<u8>,
+}
+
+/// A masked text frame carrying `payload` (clients must mask their frames).
+pub fn ws_text_frame(payload: &[u8]) -> Vec<u8> {
+    let mut frame = vec![0x81];
+    match payload.len() {
+        len @ 0..=125 => frame.push(0x80 | len as u8),
+        len @ 126..=0xffff => {
+            frame.push(0x80 | 126);
+            frame.extend_from_slice(&(len as u16).to_be_bytes());
+        }
+        len => {
+            frame.push(0x80 | 127);
+            frame.extend_from_slice(&(len as u64).to_be_bytes());
+        }
+    }
+    let mask = [0x12, 0x34, 0x56, 0x78];
+    frame.extend_from_slice(&mask);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    frame
 }
 
 impl WsClient {
     /// Connects and completes the opening handshake.
     pub fn connect(addr: SocketAddr) -> WsClient {
         let mut stream = TcpStream::connect(addr).expect("connecting to the node");
+        stream.set_nodelay(true).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(60)))
             .unwrap();
@@ -327,64 +481,60 @@ impl WsClient {
              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         )
         .unwrap();
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            stream.read_exact(&mut byte).expect("reading the handshake");
-            head.push(byte[0]);
-        }
-        let head = String::from_utf8_lossy(&head);
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("reading the handshake");
         assert!(
-            head.starts_with("HTTP/1.1 101"),
-            "handshake refused: {head}"
+            line.starts_with("HTTP/1.1 101"),
+            "handshake refused: {line}"
         );
-        WsClient { stream }
+        while line != "\r\n" {
+            line.clear();
+            reader.read_line(&mut line).expect("reading the handshake");
+        }
+        WsClient {
+            reader,
+            payload: Vec::new(),
+        }
     }
 
     /// Sends a JSON-RPC request as a masked text frame.
     pub fn send(&mut self, request: &Value) {
-        let payload = request.to_string().into_bytes();
-        let mut frame = vec![0x81];
-        match payload.len() {
-            len @ 0..=125 => frame.push(0x80 | len as u8),
-            len @ 126..=0xffff => {
-                frame.push(0x80 | 126);
-                frame.extend_from_slice(&(len as u16).to_be_bytes());
-            }
-            len => {
-                frame.push(0x80 | 127);
-                frame.extend_from_slice(&(len as u64).to_be_bytes());
-            }
-        }
-        let mask = [0x12, 0x34, 0x56, 0x78];
-        frame.extend_from_slice(&mask);
-        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
-        self.stream.write_all(&frame).unwrap();
+        self.send_frames(&ws_text_frame(request.to_string().as_bytes()));
+    }
+
+    /// Writes already built frames (see [`ws_text_frame`]).
+    pub fn send_frames(&mut self, frames: &[u8]) {
+        self.reader.get_mut().write_all(frames).unwrap();
     }
 
     /// Receives the next text message as JSON (skipping pings).
     pub fn receive(&mut self) -> Value {
+        serde_json::from_slice(self.receive_text()).expect("a JSON message")
+    }
+
+    /// The payload of the next text message (unmasked, as servers send them; pings skipped).
+    pub fn receive_text(&mut self) -> &[u8] {
         loop {
             let mut head = [0u8; 2];
-            self.stream.read_exact(&mut head).expect("reading a frame");
-            let opcode = head[0] & 0x0f;
+            self.reader.read_exact(&mut head).expect("reading a frame");
             let len = match head[1] & 0x7f {
                 126 => {
                     let mut n = [0u8; 2];
-                    self.stream.read_exact(&mut n).unwrap();
+                    self.reader.read_exact(&mut n).unwrap();
                     u16::from_be_bytes(n) as usize
                 }
                 127 => {
                     let mut n = [0u8; 8];
-                    self.stream.read_exact(&mut n).unwrap();
+                    self.reader.read_exact(&mut n).unwrap();
                     u64::from_be_bytes(n) as usize
                 }
                 n => n as usize,
             };
-            let mut payload = vec![0u8; len];
-            self.stream.read_exact(&mut payload).unwrap();
-            match opcode {
-                0x1 => return serde_json::from_slice(&payload).expect("a JSON message"),
+            self.payload.resize(len, 0);
+            self.reader.read_exact(&mut self.payload).unwrap();
+            match head[0] & 0x0f {
+                0x1 => return &self.payload,
                 0x8 => panic!("the server closed the connection"),
                 _ => continue,
             }
