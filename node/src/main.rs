@@ -53,8 +53,9 @@ fn run_node(cmd: cli::RunCmd) -> Result<(), Error> {
         .thread_name("tokio-runtime-worker")
         .build()?;
     let base_path = runtime.block_on(async {
+        let signals = service::ShutdownSignals::register()?;
         let node = service::start(cmd).await?;
-        Ok::<_, Error>(node.run_until_signal().await)
+        Ok::<_, Error>(node.run_until(signals).await)
     })?;
     // Shutting the runtime down drops its tasks and with them the last handles to the
     // database, which then closes; only after that may a temporary base path be removed.

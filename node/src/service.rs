@@ -194,11 +194,11 @@ pub struct Node {
 }
 
 impl Node {
-    /// Waits for Ctrl-C or SIGTERM, then stops the RPC server and the node's tasks. Returns
-    /// the base path: drop it (removing a temporary one) only after the async runtime, whose
-    /// tasks still hold the database, has shut down and so closed it.
-    pub async fn run_until_signal(self) -> BasePath {
-        wait_for_signal().await;
+    /// Waits for `signals`, then stops the RPC server and the node's tasks. Returns the base
+    /// path: drop it (removing a temporary one) only after the async runtime, whose tasks
+    /// still hold the database, has shut down and so closed it.
+    pub async fn run_until(self, signals: ShutdownSignals) -> BasePath {
+        signals.recv().await;
         tracing::info!("Shutting down");
         for task in &self.tasks {
             task.abort();
@@ -209,25 +209,42 @@ impl Node {
     }
 }
 
-async fn wait_for_signal() {
+/// Ctrl-C and SIGTERM, listened for from the moment this is made. Make it before the node
+/// starts: until a handler is registered, SIGTERM kills the process outright, leaving a
+/// temporary base path behind.
+pub struct ShutdownSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    /// Registers the handlers. Must run inside a tokio runtime.
+    pub fn register() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    /// Waits for the first signal.
+    async fn recv(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
