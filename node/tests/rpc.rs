@@ -728,3 +728,90 @@ fn post_oversized(addr: std::net::SocketAddr, body: &str) -> Option<u16> {
         .nth(1)
         .and_then(|status| status.parse().ok())
 }
+
+/// Batches of reads are answered across cores (`rpc::batch`): every request gets its own
+/// answer, in request order, the same as when asked alone; a batch with anything else in it,
+/// or too big an answer, is handled as jsonrpsee handles it.
+#[test]
+fn batches_answer_every_request_in_order() {
+    let node = Node::start(&["--dev", "--rpc-max-response-size", "1"]);
+    let methods = node.call("rpc_methods", json!([]))["methods"].clone();
+    for read in node::rpc::batch::READS {
+        assert!(
+            methods.as_array().unwrap().contains(&json!(read)),
+            "{read} is not a method"
+        );
+    }
+
+    // 48 reads of four kinds, one of them failing, with numeric and string ids.
+    let asks: Vec<(&str, Value)> = vec![
+        ("state_call", json!(["Core_version", "0x"])),
+        ("chain_getBlockHash", json!([0])),
+        ("state_getStorageHash", json!([hex0x(b":code")])),
+        ("state_call", json!(["No_such_api", "0x"])),
+    ];
+    let alone: Vec<Value> = asks
+        .iter()
+        .map(|(method, params)| {
+            let mut answer = node.request(method, params.clone());
+            answer.as_object_mut().unwrap().remove("id");
+            answer
+        })
+        .collect();
+    let ids: Vec<Value> = (0..48)
+        .map(|i| {
+            if i % 3 == 0 {
+                json!(format!("r{i}"))
+            } else {
+                json!(i)
+            }
+        })
+        .collect();
+    let batch = |extra: Option<Value>| {
+        let mut requests: Vec<Value> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let (method, params) = &asks[i % asks.len()];
+                json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+            })
+            .collect();
+        requests.extend(extra);
+        let (status, body) = node.post(&Value::Array(requests).to_string());
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<Value>(&body).unwrap()
+    };
+    let check = |answers: &Value| {
+        let answers = answers.as_array().unwrap();
+        for (i, id) in ids.iter().enumerate() {
+            let mut answer = answers[i].clone();
+            assert_eq!(answer["id"], *id);
+            answer.as_object_mut().unwrap().remove("id");
+            assert_eq!(answer, alone[i % alone.len()], "request {i}");
+        }
+    };
+    let reads = batch(None);
+    assert_eq!(reads.as_array().unwrap().len(), ids.len());
+    check(&reads);
+
+    // A request that is not a read, and a malformed one: answered in order all the same.
+    let with_health = batch(Some(
+        json!({"jsonrpc": "2.0", "id": "health", "method": "system_health", "params": []}),
+    ));
+    check(&with_health);
+    assert_eq!(with_health[ids.len()]["result"]["isSyncing"], false);
+    let with_garbage = batch(Some(json!({"jsonrpc": "2.0", "id": "bad"})));
+    check(&with_garbage);
+    assert_eq!(error_of(&with_garbage[ids.len()]).0, -32600);
+
+    // Answers over `--rpc-max-response-size` (1 MiB): the whole batch is refused.
+    let code_len = unhex(&node.call("state_getStorage", json!([hex0x(b":code")]))).len();
+    let many = 1024 * 1024 / code_len + 16;
+    let requests: Vec<Value> = (0..many)
+        .map(|i| json!({"jsonrpc": "2.0", "id": i, "method": "state_getStorage", "params": [hex0x(b":code")]}))
+        .collect();
+    let (_, body) = node.post(&Value::Array(requests).to_string());
+    let refused: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(error_of(&refused).0, -32011, "{refused}");
+    assert_eq!(node.call("system_health", json!([]))["isSyncing"], false);
+}

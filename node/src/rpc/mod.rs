@@ -7,6 +7,7 @@
 //! never stalls the server, and runtime calls made for RPC have a deadline.
 
 pub mod author;
+pub mod batch;
 pub mod blocking;
 pub mod chain;
 pub mod childstate;
@@ -18,6 +19,7 @@ pub mod system;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use jsonrpsee::{
+    core::middleware::RpcServiceBuilder,
     server::{Server, ServerConfig, ServerHandle},
     types::{ErrorObject, ErrorObjectOwned, Params},
     PendingSubscriptionSink, RpcModule, SubscriptionMessage, SubscriptionSink,
@@ -135,9 +137,16 @@ pub async fn start(
         .max_response_body_size(settings.max_response_size)
         .max_subscriptions_per_connection(settings.max_subscriptions_per_connection)
         .build();
+    let cores = std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN);
     let server = Server::builder()
         .set_config(config)
         .set_http_middleware(tower::ServiceBuilder::new().layer(settings.cors.layer()))
+        .set_rpc_middleware(
+            RpcServiceBuilder::new().layer(batch::ParallelReadsLayer::new(
+                cores,
+                settings.max_response_size,
+            )),
+        )
         .build(settings.listen)
         .await?;
     let addr = server.local_addr()?;
