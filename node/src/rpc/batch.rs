@@ -7,15 +7,25 @@
 //! contiguous chunks, one per core, each answered on its own thread, and the answers are put
 //! back in request order. Any other batch (submissions, subscriptions, notifications,
 //! malformed entries) keeps jsonrpsee's in-order processing: its requests may depend on each
-//! other.
+//! other. The cores are shared among the batches being answered at the same time, so that
+//! several clients' batches do not put more threads to work than there are cores.
 
-use std::{future::Future, num::NonZeroUsize, sync::Arc};
+use std::{
+    future::Future,
+    num::NonZeroUsize,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+};
 
 use jsonrpsee::{
     core::middleware::{Batch, BatchEntry, RpcServiceT},
     server::{BatchResponseBuilder, MethodResponse},
     types::{ErrorCode, ErrorObject, Id, Request},
 };
+
+use super::blocking::off_workers;
 
 /// The methods that only read the chain (or call the runtime on a block's state): a batch of
 /// nothing but these may be answered in any order.
@@ -55,8 +65,16 @@ const MIN_CHUNK: usize = 8;
 /// The middleware layer (`Server::builder().set_rpc_middleware`).
 #[derive(Clone, Debug)]
 pub struct ParallelReadsLayer {
+    shared: Arc<Shared>,
+}
+
+/// What every connection's service shares.
+#[derive(Debug)]
+struct Shared {
     cores: usize,
     max_response_size: usize,
+    /// Read batches being answered across cores right now.
+    batches_in_flight: AtomicUsize,
 }
 
 impl ParallelReadsLayer {
@@ -64,8 +82,11 @@ impl ParallelReadsLayer {
     /// `max_response_size` bytes are refused as jsonrpsee refuses them.
     pub fn new(cores: NonZeroUsize, max_response_size: u32) -> Self {
         Self {
-            cores: cores.get(),
-            max_response_size: max_response_size as usize,
+            shared: Arc::new(Shared {
+                cores: cores.get(),
+                max_response_size: max_response_size as usize,
+                batches_in_flight: AtomicUsize::new(0),
+            }),
         }
     }
 }
@@ -76,8 +97,7 @@ impl<S> tower::Layer<S> for ParallelReadsLayer {
     fn layer(&self, inner: S) -> Self::Service {
         ParallelReads {
             inner: Arc::new(inner),
-            cores: self.cores,
-            max_response_size: self.max_response_size,
+            shared: self.shared.clone(),
         }
     }
 }
@@ -86,8 +106,7 @@ impl<S> tower::Layer<S> for ParallelReadsLayer {
 #[derive(Debug)]
 pub struct ParallelReads<S> {
     inner: Arc<S>,
-    cores: usize,
-    max_response_size: usize,
+    shared: Arc<Shared>,
 }
 
 // Not derived: that would ask for `S: Clone`, and the inner service is shared, not copied.
@@ -95,16 +114,33 @@ impl<S> Clone for ParallelReads<S> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
-            cores: self.cores,
-            max_response_size: self.max_response_size,
+            shared: self.shared.clone(),
         }
     }
 }
 
-impl<S> ParallelReads<S> {
-    /// How many chunks a batch of `calls` reads is cut into (1: answer it in order).
-    fn chunks(&self, calls: usize) -> usize {
-        self.cores.min(calls / MIN_CHUNK).max(1)
+impl Shared {
+    /// How many chunks a batch of `calls` reads is cut into (1: answer it in order) when
+    /// `batches` read batches (this one included) are being answered.
+    fn chunks(&self, calls: usize, batches: usize) -> usize {
+        (self.cores / batches.max(1)).min(calls / MIN_CHUNK).max(1)
+    }
+}
+
+/// Counts a batch in flight until dropped.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    /// Counts one more; returns it and how many there are now.
+    fn enter(counter: &'a AtomicUsize) -> (Self, usize) {
+        let now = counter.fetch_add(1, Ordering::AcqRel) + 1;
+        (Self(counter), now)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -139,8 +175,13 @@ where
             let only_reads = batch.iter().all(|entry| {
                 matches!(entry, Ok(BatchEntry::Call(request)) if READS.contains(&request.method_name()))
             });
-            let chunks = service.chunks(batch.len());
-            if !only_reads || chunks == 1 {
+            if !only_reads || batch.len() < 2 * MIN_CHUNK {
+                return service.inner.batch(batch).await;
+            }
+            let shared = &*service.shared;
+            let (_in_flight, batches) = InFlight::enter(&shared.batches_in_flight);
+            let chunks = shared.chunks(batch.len(), batches);
+            if chunks == 1 {
                 return service.inner.batch(batch).await;
             }
             let mut requests: Vec<Request<'a>> = batch
@@ -157,13 +198,13 @@ where
             let chunk_len = requests.len().div_ceil(chunks);
             let mut others = Vec::with_capacity(chunks - 1);
             while requests.len() > chunk_len {
-                let at = requests.len().saturating_sub(chunk_len).max(chunk_len);
+                let at = requests.len() - chunk_len;
                 let chunk: Vec<Request<'static>> = requests.drain(at..).map(into_owned).collect();
                 let ids: Vec<Id<'static>> = chunk.iter().map(|r| r.id.clone()).collect();
                 let inner = service.inner.clone();
                 let runtime = tokio::runtime::Handle::current();
                 let answers = tokio::task::spawn_blocking(move || {
-                    runtime.block_on(answer_in_order(&*inner, chunk))
+                    off_workers(|| runtime.block_on(answer_in_order(&*inner, chunk)))
                 });
                 others.push((ids, answers));
             }
@@ -179,7 +220,7 @@ where
                 }
             }
 
-            let mut response = BatchResponseBuilder::new_with_limit(service.max_response_size);
+            let mut response = BatchResponseBuilder::new_with_limit(shared.max_response_size);
             for answer in answers {
                 if let Err(too_big) = response.append(answer) {
                     return too_big;
@@ -219,21 +260,33 @@ fn into_owned(request: Request<'_>) -> Request<'static> {
 mod tests {
     use super::*;
 
-    fn service(cores: usize) -> ParallelReads<()> {
-        tower::Layer::layer(
-            &ParallelReadsLayer::new(NonZeroUsize::new(cores).unwrap(), u32::MAX),
-            (),
-        )
+    fn shared(cores: usize) -> Arc<Shared> {
+        ParallelReadsLayer::new(NonZeroUsize::new(cores).unwrap(), u32::MAX).shared
     }
 
     #[test]
     fn chunks_are_never_smaller_than_min_chunk() {
-        assert_eq!(service(2).chunks(0), 1);
-        assert_eq!(service(2).chunks(2 * MIN_CHUNK - 1), 1);
-        assert_eq!(service(2).chunks(2 * MIN_CHUNK), 2);
-        assert_eq!(service(2).chunks(1000), 2);
-        assert_eq!(service(8).chunks(3 * MIN_CHUNK), 3);
-        assert_eq!(service(8).chunks(64), 8);
-        assert_eq!(service(1).chunks(64), 1);
+        assert_eq!(shared(2).chunks(0, 1), 1);
+        assert_eq!(shared(2).chunks(2 * MIN_CHUNK - 1, 1), 1);
+        assert_eq!(shared(2).chunks(2 * MIN_CHUNK, 1), 2);
+        assert_eq!(shared(2).chunks(1000, 1), 2);
+        assert_eq!(shared(8).chunks(3 * MIN_CHUNK, 1), 3);
+        assert_eq!(shared(8).chunks(64, 1), 8);
+        assert_eq!(shared(1).chunks(64, 1), 1);
+    }
+
+    #[test]
+    fn batches_in_flight_share_the_cores() {
+        assert_eq!(shared(2).chunks(64, 2), 1);
+        assert_eq!(shared(8).chunks(64, 2), 4);
+        assert_eq!(shared(8).chunks(64, 3), 2);
+        assert_eq!(shared(8).chunks(64, 100), 1);
+        let counter = AtomicUsize::new(0);
+        let (first, now) = InFlight::enter(&counter);
+        assert_eq!(now, 1);
+        let (second, now) = InFlight::enter(&counter);
+        assert_eq!(now, 2);
+        drop((first, second));
+        assert_eq!(counter.load(Ordering::Relaxed), 0);
     }
 }

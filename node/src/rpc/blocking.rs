@@ -9,7 +9,29 @@
 //! tasks of the busy ones (only a task woken by the busy worker just before, in tokio's
 //! unstealable LIFO slot, waits for the call to end).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::{
+    cell::Cell,
+    sync::atomic::{AtomicUsize, Ordering},
+};
+
+thread_local! {
+    /// Set on threads that are not tokio workers while they run RPC work for one
+    /// ([`off_workers`]): blocking there stalls no I/O, so it takes no in-place slot.
+    static OFF_WORKERS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `work`, which may call [`BlockingWork::run`], on a thread that is not a tokio worker
+/// (a blocking-pool thread).
+pub fn off_workers<R>(work: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            OFF_WORKERS.with(|off| off.set(self.0));
+        }
+    }
+    let _reset = Reset(OFF_WORKERS.with(|off| off.replace(true)));
+    work()
+}
 
 /// Runs blocking RPC work on the calling tokio worker, within the limit above.
 pub struct BlockingWork {
@@ -42,8 +64,11 @@ impl BlockingWork {
     }
 
     /// Runs `work` on this thread and returns its result. Must be called from a worker of a
-    /// multi-threaded tokio runtime.
+    /// multi-threaded tokio runtime, or inside [`off_workers`].
     pub fn run<R>(&self, work: impl FnOnce() -> R) -> R {
+        if OFF_WORKERS.with(Cell::get) {
+            return work();
+        }
         let taken = self
             .free_in_place
             .fetch_update(Ordering::Acquire, Ordering::Relaxed, |free| {
@@ -107,6 +132,20 @@ mod tests {
         release_tx.send(()).unwrap();
         blocked.await.unwrap();
         assert_eq!(work.free_in_place_slots(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn work_off_the_workers_takes_no_slot() {
+        let work = Arc::new(BlockingWork::for_current_runtime());
+        let slots = tokio::task::spawn_blocking({
+            let work = work.clone();
+            move || off_workers(|| work.run(|| work.free_in_place_slots()))
+        })
+        .await
+        .unwrap();
+        assert_eq!(slots, 1);
+        // The mark ends with `off_workers`.
+        assert_eq!(work.run(|| work.free_in_place_slots()), 0);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
