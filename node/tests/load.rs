@@ -1,7 +1,8 @@
 //! RPC under load: while a `--dev` node authors blocks (an unsigned `set_storage` extrinsic
 //! submitted every ~50 ms), two clients each make 1000 `state_call Core_version` requests
-//! over keep-alive HTTP connections. Every request must succeed with the same result, blocks
-//! must keep coming, and the node must still be healthy afterwards. No timing assertions.
+//! over keep-alive HTTP connections, and a third sends batches of them (which the node answers
+//! across cores). Every request must succeed with the same result, blocks must keep coming,
+//! and the node must still be healthy afterwards. No timing assertions.
 
 mod common;
 
@@ -18,6 +19,9 @@ use serde_json::{json, Value};
 const REQUESTS: usize = 1000;
 /// Concurrent clients.
 const CLIENTS: usize = 2;
+/// Batches the batch client sends, and requests in each.
+const BATCHES: usize = 50;
+const BATCH_LEN: usize = 32;
 /// At least this many extrinsics are submitted during the test (at ~50 ms intervals).
 const MIN_SUBMITTED: u64 = 10;
 /// At least this many blocks must be authored meanwhile (with instant authoring each
@@ -39,7 +43,7 @@ fn call(connection: &mut KeepAlive, id: usize, method: &str, params: Value) -> V
 }
 
 #[test]
-fn state_calls_from_two_clients_while_blocks_are_authored() {
+fn state_calls_and_batches_while_blocks_are_authored() {
     let started = Instant::now();
     let node = Node::start(&["--dev"]);
     let expected = node.call("state_call", json!(["Core_version", "0x"]));
@@ -82,7 +86,26 @@ fn state_calls_from_two_clients_while_blocks_are_authored() {
                 })
             })
             .collect();
-        for client in clients {
+        let batch_client = s.spawn(|| {
+            let mut connection = KeepAlive::connect(node.addr);
+            let batch: Vec<Value> = (0..BATCH_LEN)
+                .map(|id| json!({"jsonrpc": "2.0", "id": id, "method": "state_call", "params": ["Core_version", "0x"]}))
+                .collect();
+            let batch = Value::Array(batch).to_string();
+            for round in 0..BATCHES {
+                let (status, response) = connection.post(&batch);
+                assert_eq!(status, 200, "batch {round}: {response}");
+                let response: Vec<Value> = serde_json::from_str(&response)
+                    .unwrap_or_else(|e| panic!("batch {round}: not a JSON array ({e}): {response}"));
+                assert_eq!(response.len(), BATCH_LEN, "batch {round}");
+                for (id, answer) in response.iter().enumerate() {
+                    assert_eq!(answer["id"], id, "batch {round}: {answer}");
+                    assert_eq!(answer["result"], expected, "batch {round}: {answer}");
+                }
+                answered.fetch_add(BATCH_LEN as u64, Ordering::Relaxed);
+            }
+        });
+        for client in clients.into_iter().chain([batch_client]) {
             client.join().unwrap();
         }
         clients_done.store(true, Ordering::SeqCst);
@@ -90,7 +113,7 @@ fn state_calls_from_two_clients_while_blocks_are_authored() {
     });
     assert_eq!(
         answered.load(Ordering::Relaxed),
-        (CLIENTS * REQUESTS) as u64
+        (CLIENTS * REQUESTS + BATCHES * BATCH_LEN) as u64
     );
 
     // Wait for the last extrinsic to be included, then check the blocks and the first key.
@@ -122,7 +145,8 @@ fn state_calls_from_two_clients_while_blocks_are_authored() {
         expected
     );
     eprintln!(
-        "{} state_calls from {CLIENTS} clients, {submitted} extrinsics, {blocks} blocks in {:?}",
+        "{} state_calls from {CLIENTS} clients and {BATCHES} batches of {BATCH_LEN}, \
+         {submitted} extrinsics, {blocks} blocks in {:?}",
         CLIENTS * REQUESTS,
         started.elapsed()
     );
