@@ -175,10 +175,11 @@ where
             let only_reads = batch.iter().all(|entry| {
                 matches!(entry, Ok(BatchEntry::Call(request)) if READS.contains(&request.method_name()))
             });
-            if !only_reads || batch.len() < 2 * MIN_CHUNK {
+            let shared = &*service.shared;
+            // Too few reads to cut even with the cores to itself: not counted in flight.
+            if !only_reads || shared.chunks(batch.len(), 1) == 1 {
                 return service.inner.batch(batch).await;
             }
-            let shared = &*service.shared;
             let (_in_flight, batches) = InFlight::enter(&shared.batches_in_flight);
             let chunks = shared.chunks(batch.len(), batches);
             if chunks == 1 {
